@@ -1,0 +1,253 @@
+// Package store is Hearth's persistence layer: a concrete *Store over SQLite through
+// database/sql. Its exported method set is the contract the rest of Hearth relies on, so a
+// PostgreSQL implementation can follow later without touching handlers.
+//
+// SQLite is used with one writer connection and a separate read pool (WAL lets readers run
+// beside the writer). Every connection-level setting lives in the DSN so every pooled
+// connection gets it. Writes go through the single writer with _txlock=immediate and a busy
+// timeout, so concurrent writers queue in Go instead of surfacing SQLITE_BUSY to members.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/pressly/goose/v3"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options configure Open.
+type Options struct {
+	// Path of the SQLite database file; its directory is created if missing.
+	Path string
+	// Synchronous is SQLite's synchronous pragma: NORMAL (default) or FULL. In WAL mode NORMAL
+	// survives a process crash (kill -9) but may lose the last commits on power loss; FULL
+	// also survives power loss at the cost of one fsync per commit.
+	Synchronous string
+	// Now is the clock; tests pass a fixed one. Defaults to time.Now.
+	Now func() time.Time
+	// ReadConns bounds the read pool; defaults to max(4, 2*GOMAXPROCS).
+	ReadConns int
+}
+
+// Store is Hearth's data access object. It is safe for concurrent use.
+type Store struct {
+	w    *sql.DB // exactly one connection: SQLite allows one writer at a time
+	r    *sql.DB // read pool
+	path string
+	now  func() time.Time
+}
+
+// Open opens (creating if needed) the database at opts.Path. It does not migrate; call
+// Migrate for that.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Path == "" {
+		return nil, errors.New("open store: empty database path")
+	}
+	sync := strings.ToUpper(opts.Synchronous)
+	if sync == "" {
+		sync = "NORMAL"
+	}
+	if sync != "NORMAL" && sync != "FULL" {
+		return nil, fmt.Errorf("open store: synchronous must be NORMAL or FULL, got %q", opts.Synchronous)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.ReadConns <= 0 {
+		opts.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if dir := filepath.Dir(opts.Path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open store: create data directory: %w", err)
+		}
+	}
+
+	w, err := sql.Open("sqlite3", dsn(opts.Path, sync, false))
+	if err != nil {
+		return nil, fmt.Errorf("open store writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
+	}
+
+	r, err := sql.Open("sqlite3", dsn(opts.Path, sync, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store readers: %w", err)
+	}
+	r.SetMaxOpenConns(opts.ReadConns)
+	r.SetMaxIdleConns(opts.ReadConns)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{w: w, r: r, path: opts.Path, now: opts.Now}, nil
+}
+
+// dsn builds the go-sqlite3 connection string. Settings live here so that every pooled
+// connection gets them, not only the first one.
+func dsn(path, synchronous string, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", "10000")
+	q.Set("_journal_mode", "WAL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", synchronous)
+	q.Set("_secure_delete", "on")
+	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-16000") // 16 MB page cache per connection
+	if readOnly {
+		q.Set("_query_only", "true")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Now returns the store's clock reading, in UTC.
+func (s *Store) Now() time.Time { return s.now().UTC() }
+
+// Migrate applies every embedded migration that has not run yet, each in its own
+// transaction. Migrations are append-only: a migration that has shipped is never edited.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	if err != nil {
+		return fmt.Errorf("migrate: load migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers a read and a write-capable connection is alive.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("ping readers: %w", err)
+	}
+	if err := s.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping writer: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in a write transaction on the single writer connection. The transaction
+// is rolled back if fn returns an error or panics, and committed otherwise.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// Backup writes an online, consistent copy of the database to dest with VACUUM INTO and
+// then runs PRAGMA integrity_check on the copy. dest must not exist yet.
+func (s *Store) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists", dest)
+	}
+	if dir := filepath.Dir(dest); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("backup: create directory: %w", err)
+		}
+	}
+	// VACUUM INTO reads inside one transaction, so the copy is a consistent snapshot even
+	// while the server keeps writing.
+	if _, err := s.w.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		return fmt.Errorf("backup: vacuum into %s: %w", dest, err)
+	}
+	return CheckIntegrity(ctx, dest)
+}
+
+// CheckIntegrity opens the database file at path read-only and runs PRAGMA integrity_check.
+func CheckIntegrity(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("integrity check: open %s: %w", path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
+	if err != nil {
+		return fmt.Errorf("integrity check of %s: %w", path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("integrity check of %s: %w", path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check of %s: %w", path, err)
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("integrity check of %s failed: %s", path, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failure, optionally on a
+// given column ("users.username").
+func isUniqueViolation(err error, column string) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique {
+		return false
+	}
+	return column == "" || strings.Contains(se.Error(), column)
+}
+
+// notFound maps sql.ErrNoRows to ErrNotFound and wraps everything else with what was done.
+func notFound(err error, doing string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// ms converts a time to the unix milliseconds every timestamp column holds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMS converts unix milliseconds from a column back to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
