@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// pageResult is the outcome of the page-load mode.
+type pageResult struct {
+	Conns      int         `json:"conns"`
+	Seconds    float64     `json:"seconds"`
+	Requests   int64       `json:"requests"`
+	Errors     int64       `json:"errors"`
+	ReqPerSec  float64     `json:"req_per_s"`
+	Latency    Percentiles `json:"latency"`
+	BodyBytes  int         `json:"body_bytes"`
+	HistoryMsg int         `json:"history_messages_on_page"`
+	CPUPerReq  float64     `json:"server_cpu_us_per_request"`
+}
+
+// pageLoad requests the group page as a logged-in member from conns keep-alive
+// connections, each sending its next request when the previous answer is read (like wrk),
+// for dur. The first answer must be 200 and hold the seeded history.
+func pageLoad(ctx context.Context, ep endpoint, pids []int, conns int, dur time.Duration, wantMsgs int) (pageResult, error) {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func() (int, []byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.Page, nil)
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Cookie", ep.Cookie)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+	code, b, err := get()
+	if err != nil {
+		return pageResult{}, err
+	}
+	if code != http.StatusOK {
+		return pageResult{}, fmt.Errorf("GET %s: HTTP %d", ep.Page, code)
+	}
+	res := pageResult{Conns: conns, BodyBytes: len(b), HistoryMsg: bytes.Count(b, []byte(`data-seq="`))}
+	if res.HistoryMsg < wantMsgs {
+		return res, fmt.Errorf("group page shows %d messages, want at least %d", res.HistoryMsg, wantMsgs)
+	}
+
+	lat := newLatencyRecorder()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	cpu0, _ := sumCPU(pids)
+	start := time.Now()
+	stop := start.Add(dur)
+	for w := 0; w < conns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var n, errs int64
+			for time.Now().Before(stop) && ctx.Err() == nil {
+				t0 := time.Now()
+				code, _, err := get()
+				lat.Record(w, time.Since(t0))
+				n++
+				if err != nil || code != http.StatusOK {
+					errs++
+				}
+			}
+			mu.Lock()
+			res.Requests += n
+			res.Errors += errs
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	cpu1, _ := sumCPU(pids)
+	res.Seconds = time.Since(start).Seconds()
+	res.ReqPerSec = float64(res.Requests) / res.Seconds
+	res.Latency = summarize(lat.Total())
+	if res.Requests > 0 {
+		res.CPUPerReq = (cpu1 - cpu0) / float64(res.Requests) * 1e6
+	}
+	return res, nil
+}
