@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// TestSmoke runs the tool end to end for a few seconds with small numbers against real
+// servers it builds and starts on loopback, so the tool cannot rot: every message must
+// arrive exactly once.
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts servers")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	args := []string{"-lane", smokeLanes, "-groups", "2", "-per-group", "5", "-rate", "100",
+		"-duration", "2s", "-warmup", "500ms", "-settle", "200ms", "-drain", "5s", "-json", "-work", t.TempDir()}
+	if err := run(ctx, args, &out, &errOut); err != nil {
+		t.Fatalf("run: %v\n%s", err, errOut.String())
+	}
+	var rep report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("decode -json output: %v\n%s", err, out.String())
+	}
+	for _, lane := range rep.Config.Lanes {
+		rs := rep.Runs[lane]
+		if len(rs) != 1 || rs[0].Fanout == nil {
+			t.Fatalf("%s: want one fan-out result, got %+v", lane, rs)
+		}
+		ph := rs[0].Fanout
+		if ph.Sent != 200 {
+			t.Errorf("%s: sent %d messages, want 200 (100/s for 2s)", lane, ph.Sent)
+		}
+		if ph.Lost != 0 || ph.Dups != 0 || ph.Unsent != 0 || !ph.Drained {
+			t.Errorf("%s: lost %d, duplicated %d, unsent %d, drained %v; want 0, 0, 0, true", lane, ph.Lost, ph.Dups, ph.Unsent, ph.Drained)
+		}
+		if ph.DeliveriesPerSec <= 0 || ph.Latency.Count == 0 {
+			t.Errorf("%s: %.0f deliveries/s and %d latency samples; want some", lane, ph.DeliveriesPerSec, ph.Latency.Count)
+		}
+		if ph.CPUSeconds < 0 || rs[0].RSSAfter <= 0 {
+			t.Errorf("%s: server CPU %.2fs, RSS %d: /proc readings missing", lane, ph.CPUSeconds, rs[0].RSSAfter)
+		}
+	}
+	t.Logf("table:\n%s", errOut.String())
+}
+
+func TestScanBodies(t *testing.T) {
+	run := "abcd1234"
+	frame := []byte("t=10 n=3 r=abcd1234\nt=11 n=x r=abcd1234\nt=12 n=4 r=other\nxt=13 n=5 r=abcd1234")
+	var got [][2]int64
+	scanBodies(frame, run, func(_ int, t, n int64) { got = append(got, [2]int64{t, n}) })
+	want := [][2]int64{{10, 3}, {13, 5}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("scanBodies = %v, want %v", got, want)
+	}
+}
