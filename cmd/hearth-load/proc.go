@@ -99,3 +99,33 @@ func raiseFileLimit() (uint64, error) {
 	}
 	return lim.Cur, nil
 }
+
+// machineCPU returns the CPU seconds all processes on the machine have used (busy time
+// from /proc/stat, idle and iowait excluded). Runs share the machine with other work; the
+// busy time of others, machine minus server minus tool, says how noisy a run was.
+func machineCPU() (float64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, fmt.Errorf("parse /proc/stat: %q", line)
+	}
+	var busy int64
+	for i, s := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 7 { // guest time is already counted in user
+			break
+		}
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse /proc/stat: %w", err)
+		}
+		busy += v
+	}
+	return float64(busy) / clockTicks, nil
+}

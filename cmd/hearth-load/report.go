@@ -56,6 +56,7 @@ func metrics(mode string) []metric {
 			{"cpu_us_per_delivery", "server CPU µs/delivery", "", -1, fan(func(p *phase) float64 { return p.CPUPerDelivUS })},
 			{"server_cpu_cores", "server CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.CPUSeconds / p.Seconds })},
 			{"tool_cpu_cores", "tool CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.ToolCPUSeconds / p.Seconds })},
+			{"other_cpu_cores", "other processes' CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.OtherCPUSeconds / p.Seconds })},
 			perConn,
 			{"reconnects", "reconnects", "", -1, always(func(r Result) float64 { return float64(r.Reconnects) })},
 		}

@@ -115,6 +115,7 @@ type phase struct {
 	CPUSeconds       float64     `json:"server_cpu_s"`
 	CPUPerDelivUS    float64     `json:"server_cpu_us_per_delivery"`
 	ToolCPUSeconds   float64     `json:"tool_cpu_s"`
+	OtherCPUSeconds  float64     `json:"other_cpu_s"` // busy time of every other process on the machine
 	Lost             int64       `json:"lost"`
 	Dups             int64       `json:"duplicates"`
 	Unsent           int64       `json:"unsent_tool_overloaded"`
@@ -134,7 +135,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	r.measureTo.Store(to.UnixNano())
 	interval := float64(time.Second) / rate
 	total := int64(math.Round(rate * dur.Seconds()))
-	var cpu0, tool0 float64
+	var cpu0, tool0, all0 float64
 	var del0 int64
 	measuring := false
 	ph := phase{Rate: rate}
@@ -165,6 +166,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 			measuring = true
 			cpu0, _ = sumCPU(pids)
 			tool0, _ = procCPU(os.Getpid())
+			all0, _ = machineCPU()
 			del0 = r.delivered.Load()
 		}
 		due := min(total, int64(now.Sub(start)/time.Duration(interval))+1)
@@ -190,11 +192,13 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	if !measuring { // the run was shorter than the warm-up
 		cpu0, _ = sumCPU(pids)
 		tool0, _ = procCPU(os.Getpid())
+		all0, _ = machineCPU()
 		del0 = r.delivered.Load()
 		from = end
 	}
 	cpu1, _ := sumCPU(pids)
 	tool1, _ := procCPU(os.Getpid())
+	all1, _ := machineCPU()
 	del1 := r.delivered.Load()
 	win := end.Sub(from).Seconds()
 	ph.Seconds = win
@@ -203,6 +207,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 		ph.DeliveriesPerSec = float64(del1-del0) / win
 	}
 	ph.CPUSeconds, ph.ToolCPUSeconds = cpu1-cpu0, tool1-tool0
+	ph.OtherCPUSeconds = max(0, (all1-all0)-ph.CPUSeconds-ph.ToolCPUSeconds)
 	if del1 > del0 {
 		ph.CPUPerDelivUS = ph.CPUSeconds / float64(del1-del0) * 1e6
 	}
