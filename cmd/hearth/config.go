@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearth-community/hearth/handlers"
+)
+
+// Config is Hearth's whole configuration, parsed once from flags and HEARTH_* environment
+// variables (a flag wins over its variable) and validated before anything starts.
+type Config struct {
+	Addr           string
+	DataDir        string
+	BaseURL        *url.URL
+	BaseURLSet     bool
+	Synchronous    string
+	SessionTTL     time.Duration
+	TrustedProxies []netip.Prefix
+	AuthPerMinute  int
+	MaxBodyBytes   int64
+	LogLevel       slog.Level
+	LogJSON        bool
+}
+
+// DBPath is the SQLite file inside the data directory.
+func (c Config) DBPath() string { return filepath.Join(c.DataDir, "hearth.db") }
+
+// Handlers returns the HTTP layer's part of the configuration.
+func (c Config) Handlers() handlers.Config {
+	return handlers.Config{
+		BaseURL: c.BaseURL, BaseURLExplicit: c.BaseURLSet, SessionTTL: c.SessionTTL,
+		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes,
+	}
+}
+
+// option is one setting: its flag name, variable, default and help.
+type option struct{ flag, env, def, help string }
+
+var options = []option{
+	{"addr", "HEARTH_ADDR", ":8080", "address to listen on"},
+	{"data", "HEARTH_DATA", "./data", "directory for the database (hearth.db)"},
+	{"base-url", "HEARTH_BASE_URL", "", "public URL members use, e.g. https://hearth.example.org (default http://localhost:PORT)"},
+	{"synchronous", "HEARTH_SYNCHRONOUS", "NORMAL", "SQLite synchronous mode: NORMAL (survives crashes) or FULL (also survives power loss)"},
+	{"session-ttl", "HEARTH_SESSION_TTL", "720h", "how long an unused login session lasts"},
+	{"trusted-proxies", "HEARTH_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
+	{"auth-rate", "HEARTH_AUTH_RATE", "10", "login and registration attempts allowed per client IP per minute"},
+	{"max-body", "HEARTH_MAX_BODY", "1048576", "largest request body in bytes"},
+	{"log-level", "HEARTH_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "HEARTH_LOG_FORMAT", "text", "text or json"},
+}
+
+// parseConfig reads flags from args (after the subcommand) and the environment.
+func parseConfig(cmd string, args []string, getenv func(string) string) (Config, []string, error) {
+	fs := flag.NewFlagSet("hearth "+cmd, flag.ContinueOnError)
+	vals := map[string]*string{}
+	for _, o := range options {
+		def := o.def
+		if v := getenv(o.env); v != "" {
+			def = v
+		}
+		vals[o.flag] = fs.String(o.flag, def, o.help+" ($"+o.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	v := func(name string) string { return strings.TrimSpace(*vals[name]) }
+
+	var c Config
+	var errs []error
+	c.Addr = v("addr")
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("HEARTH_ADDR %q: want host:port such as :8080", c.Addr))
+	}
+	c.DataDir = v("data")
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("HEARTH_DATA must not be empty"))
+	}
+	if raw := v("base-url"); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			errs = append(errs, fmt.Errorf("HEARTH_BASE_URL %q: want an http(s) origin such as https://hearth.example.org, without a path", raw))
+		} else {
+			c.BaseURL, c.BaseURLSet = &url.URL{Scheme: u.Scheme, Host: u.Host}, true
+		}
+	} else if err == nil {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = &url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+	}
+	c.Synchronous = strings.ToUpper(v("synchronous"))
+	if c.Synchronous != "NORMAL" && c.Synchronous != "FULL" {
+		errs = append(errs, fmt.Errorf("HEARTH_SYNCHRONOUS %q: want NORMAL or FULL", v("synchronous")))
+	}
+	if c.SessionTTL, err = time.ParseDuration(v("session-ttl")); err != nil || c.SessionTTL < time.Minute {
+		errs = append(errs, fmt.Errorf("HEARTH_SESSION_TTL %q: want a duration of at least 1m, such as 720h", v("session-ttl")))
+	}
+	for _, part := range strings.Split(v("trusted-proxies"), ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HEARTH_TRUSTED_PROXIES %q: want CIDRs such as 10.0.0.0/8", part))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.AuthPerMinute, err = strconv.Atoi(v("auth-rate")); err != nil || c.AuthPerMinute < 1 || c.AuthPerMinute > 10000 {
+		errs = append(errs, fmt.Errorf("HEARTH_AUTH_RATE %q: want a whole number from 1 to 10000", v("auth-rate")))
+	}
+	if c.MaxBodyBytes, err = strconv.ParseInt(v("max-body"), 10, 64); err != nil || c.MaxBodyBytes < 1024 {
+		errs = append(errs, fmt.Errorf("HEARTH_MAX_BODY %q: want a number of bytes, at least 1024", v("max-body")))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(v("log-level"))); err != nil {
+		errs = append(errs, fmt.Errorf("HEARTH_LOG_LEVEL %q: want debug, info, warn or error", v("log-level")))
+	}
+	switch v("log-format") {
+	case "text":
+	case "json":
+		c.LogJSON = true
+	default:
+		errs = append(errs, fmt.Errorf("HEARTH_LOG_FORMAT %q: want text or json", v("log-format")))
+	}
+	if len(errs) > 0 {
+		return Config{}, nil, errs[0]
+	}
+	return c, fs.Args(), nil
+}
+
+func newLogger(c Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,182 @@
+// Command hearth runs the Hearth peer-support portal.
+//
+//	hearth [serve] [flags]          run the server (default)
+//	hearth migrate [flags]          apply database migrations and exit
+//	hearth backup PATH [flags]      write a consistent online copy of the database to PATH
+//	hearth user role NAME ROLE      set a member's role (admin, moderator or member)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hearth-community/hearth/handlers"
+	"github.com/hearth-community/hearth/static"
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "hearth:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve", "migrate", "backup", "user":
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate, backup or user)", cmd)
+	}
+	// Positional arguments come before flags: "backup PATH -data DIR".
+	var pos []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	cfg, rest, err := parseConfig(cmd, args, os.Getenv)
+	if err != nil {
+		return err
+	}
+	pos = append(pos, rest...)
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath(), Synchronous: cfg.Synchronous})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	switch cmd {
+	case "migrate":
+		if err := st.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Println("database is up to date:", cfg.DBPath())
+		return nil
+	case "backup":
+		if len(pos) != 1 {
+			return errors.New("usage: hearth backup PATH")
+		}
+		if err := st.Backup(ctx, pos[0]); err != nil {
+			return err
+		}
+		fmt.Println("backup written and checked:", pos[0])
+		return nil
+	case "user":
+		return userCommand(ctx, st, pos)
+	}
+	return serve(ctx, cfg, st, log)
+}
+
+// serve migrates, wires the handlers and runs the HTTP server until SIGINT/SIGTERM, then
+// drains in-flight requests.
+func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) error {
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	assets, err := static.New()
+	if err != nil {
+		return err
+	}
+	v, err := views.New(assets.URL)
+	if err != nil {
+		return err
+	}
+	h, err := handlers.New(handlers.Deps{Config: cfg.Handlers(), Store: st, Views: v, Assets: assets, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           h.Router(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	go sweepSessions(ctx, st, log)
+	log.Info("Hearth is running", "url", cfg.BaseURL.String(), "addr", ln.Addr().String(), "data", cfg.DBPath())
+	fmt.Printf("Hearth is running at %s\n", cfg.BaseURL)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// sweepSessions deletes expired sessions every hour.
+func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := st.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweep expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("expired sessions removed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// userCommand handles "hearth user role NAME ROLE".
+func userCommand(ctx context.Context, st *store.Store, args []string) error {
+	if len(args) != 3 || args[0] != "role" {
+		return errors.New("usage: hearth user role NAME admin|moderator|member")
+	}
+	role, err := store.ParseRole(args[2])
+	if err != nil {
+		return err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	u, err := st.UserByUsername(ctx, args[1])
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no account with username %q", args[1])
+	} else if err != nil {
+		return err
+	}
+	if err := st.SetRole(ctx, u.ID, role); err != nil {
+		return fmt.Errorf("set role of %s: %w", args[1], err)
+	}
+	fmt.Printf("%s is now %s\n", u.Username, role)
+	return nil
+}

@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+const usersPerPage = 50
+
+type pager struct{ Prev, Next int }
+
+// AdminUsers lists members with their roles, for admins.
+func (h *Handler) AdminUsers(c echo.Context) error {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	page = max(page, 1)
+	users, err := h.store.ListUsers(c.Request().Context(), usersPerPage+1, (page-1)*usersPerPage)
+	if err != nil {
+		return internal(err)
+	}
+	pg := pager{}
+	if page > 1 {
+		pg.Prev = page - 1
+	}
+	if len(users) > usersPerPage {
+		users, pg.Next = users[:usersPerPage], page+1
+	}
+	p := h.page(c, "Members and roles", "admin")
+	p.Data = map[string]any{"Users": users, "Pager": pg}
+	return h.respond(c, http.StatusOK, "admin_users", "", p)
+}
+
+// SetUserRole changes a member's site role. Only admins reach it; the last admin cannot be
+// demoted, so a Hearth is never left without one.
+func (h *Handler) SetUserRole(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	role, err := store.ParseRole(c.FormValue("role"))
+	if err != nil {
+		return httpError(http.StatusBadRequest, "Choose member, moderator or admin.", err)
+	}
+	u, err := h.store.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	} else if err != nil {
+		return internal(err)
+	}
+	row := map[string]any{"User": &u, "CSRF": csrfToken(c), "Error": "", "Saved": false}
+	status := http.StatusOK
+	switch err := h.store.SetRole(ctx, id, role); {
+	case errors.Is(err, store.ErrLastAdmin):
+		row["Error"], status = "Hearth needs at least one admin. Appoint another admin first.", http.StatusConflict
+	case err != nil:
+		return internal(err)
+	default:
+		u.Role = role
+		row["Saved"] = true
+		requestLogger(c, h.log).Info("role changed", "target_user_id", id, "role", role)
+	}
+	if !isFragment(c) {
+		if status != http.StatusOK {
+			return httpError(status, row["Error"].(string), nil)
+		}
+		return redirect(c, "/admin/users")
+	}
+	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	if err := h.views.Partial(c.Response(), "admin_user_row", row); err != nil {
+		return internal(err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+// RegisterForm shows the sign-up form.
+func (h *Handler) RegisterForm(c echo.Context) error {
+	if currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/account")
+	}
+	p := h.page(c, "Join Hearth", "register")
+	p.Form = views.NewForm()
+	return h.respond(c, http.StatusOK, "register", "", p)
+}
+
+// Register creates a local account, logs it in and sends the member to the groups. The
+// first account on a fresh install becomes admin.
+func (h *Handler) Register(c echo.Context) error {
+	f := views.NewForm()
+	for _, k := range []string{"username", "display_name", "email"} {
+		f.Values[k] = strings.TrimSpace(c.FormValue(k))
+	}
+	pw := c.FormValue("password")
+	if msg := validateUsername(f.Values["username"]); msg != "" {
+		f.Fail("username", msg)
+	}
+	if msg := validateDisplayName(f.Values["display_name"], f.Values["username"]); msg != "" {
+		f.Fail("display_name", msg)
+	}
+	if msg := validateEmail(f.Values["email"]); msg != "" {
+		f.Fail("email", msg)
+	}
+	if msg := validatePassword(pw, f.Values["username"], f.Values["display_name"], h.passwords.isCommon); msg != "" {
+		f.Fail("password", msg)
+	}
+	if f.Valid() {
+		hash, err := h.passwords.hash(pw)
+		if err != nil {
+			return internal(err)
+		}
+		u, err := h.store.CreateUser(c.Request().Context(), store.NewUser{
+			Username: f.Values["username"], DisplayName: f.Values["display_name"],
+			Email: f.Values["email"], PasswordHash: hash,
+		})
+		switch {
+		case errors.Is(err, store.ErrUsernameTaken):
+			f.Fail("username", "That username is taken. Please choose another.")
+		case errors.Is(err, store.ErrDisplayNameTaken):
+			f.Fail("display_name", "That display name is taken. Please choose another.")
+		case err != nil:
+			return internal(err)
+		default:
+			if err := h.startSession(c, u); err != nil {
+				return internal(err)
+			}
+			requestLogger(c, h.log).Info("account created", "user_id", u.ID, "role", u.Role)
+			return redirect(c, "/groups")
+		}
+	}
+	p := h.page(c, "Join Hearth", "register")
+	p.Form = f
+	return h.respond(c, http.StatusUnprocessableEntity, "register", "register_form", p)
+}

@@ -1,0 +1,304 @@
+package chat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+// conn is one socket. Its reader and writer share cancel; only the writer touches the
+// socket for writing, pings included.
+type conn struct {
+	hub    *Hub
+	ws     *websocket.Conn
+	cl     Client
+	cancel context.CancelFunc
+	send   chan *Frame
+	resume chan int64
+
+	closeOnce   sync.Once
+	closeCode   int
+	closeReason string
+
+	lastSeq   atomic.Int64 // highest message sequence written to the socket (writer-owned)
+	markedSeq atomic.Int64 // highest sequence saved as the read marker
+}
+
+// offer queues f without blocking; a full queue means the client cannot keep up.
+func (c *conn) offer(f *Frame) {
+	select {
+	case c.send <- f:
+	default:
+		c.close(websocket.CloseTryAgainLater, reasonSlow)
+	}
+}
+
+// close ends the connection with a close code; the first reason given wins.
+func (c *conn) close(code int, reason string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeReason = code, reason
+		c.cancel()
+	})
+}
+
+// inFrame is what a client sends; see the package documentation.
+type inFrame struct {
+	Body     string      `json:"body"`
+	ClientID string      `json:"client_id"`
+	Typing   json.Number `json:"typing"`
+	Resume   json.Number `json:"resume"`
+}
+
+func (c *conn) readLoop(ctx context.Context) {
+	defer c.hub.wg.Done()
+	defer c.close(websocket.CloseNormalClosure, "")
+	h := c.hub
+	c.ws.SetReadLimit(h.opt.ReadLimit)
+	_ = c.ws.SetReadDeadline(time.Now().Add(h.opt.PongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(h.opt.PongWait))
+	})
+	for {
+		_, r, err := c.ws.NextReader()
+		if err != nil {
+			return
+		}
+		// Any frame shows the client is alive.
+		_ = c.ws.SetReadDeadline(time.Now().Add(h.opt.PongWait))
+		var in inFrame
+		if err := json.NewDecoder(r).Decode(&in); err != nil {
+			c.problem("That message could not be read. Please try again.")
+			continue
+		}
+		switch {
+		case in.Resume != "":
+			if n, err := in.Resume.Int64(); err == nil && n >= 0 {
+				select {
+				case c.resume <- n:
+				default: // one pending resume is enough
+				}
+			}
+		case in.Typing != "":
+			h.typing(c.cl.GroupID, c.cl.UserID, c.cl.DisplayName)
+		default:
+			c.post(ctx, in)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+func (c *conn) post(ctx context.Context, in inFrame) {
+	h := c.hub
+	if in.ClientID == "" || len(in.ClientID) > 64 {
+		c.problem("This message is missing its id; please reload the page.")
+		return
+	}
+	p, err := h.Post(ctx, store.NewMessage{GroupID: c.cl.GroupID, AuthorID: c.cl.UserID,
+		AuthorName: c.cl.DisplayName, ClientID: in.ClientID, Body: in.Body})
+	switch {
+	case errors.Is(err, ErrEmpty), errors.Is(err, ErrTooLong), errors.Is(err, ErrSlowDown):
+		c.problem(err.Error())
+		return
+	case err != nil:
+		if ctx.Err() == nil {
+			h.log.Error("chat: post message", "group", c.cl.GroupID, "user", c.cl.UserID, "err", err)
+			c.problem("Your message was not sent because of a problem on our side. Please try again.")
+		}
+		return
+	}
+	if p.Duplicate && p.GroupID == c.cl.GroupID {
+		// A resend: give this client the original (skipped if it already has it), no broadcast.
+		if b, err := h.frames.NewMessage(p.Message); err == nil {
+			c.offer(&Frame{Seq: p.Seq, Data: b})
+		}
+	}
+	b, err := h.frames.Sent(NewClientID())
+	if err != nil {
+		h.log.Error("chat: render ack", "err", err)
+		return
+	}
+	c.offer(&Frame{Data: b})
+}
+
+func (c *conn) problem(msg string) {
+	b, err := c.hub.frames.Problem(msg)
+	if err != nil {
+		c.hub.log.Error("chat: render problem", "err", err)
+		return
+	}
+	c.offer(&Frame{Data: b})
+}
+
+func (c *conn) writeLoop(ctx context.Context) {
+	h := c.hub
+	defer h.wg.Done()
+	defer func() {
+		c.close(websocket.CloseNormalClosure, "")
+		code, reason := c.closeCode, c.closeReason
+		if h.ctx.Err() != nil {
+			code, reason = websocket.CloseServiceRestart, reasonShutdown
+		}
+		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
+			time.Now().Add(time.Second))
+		_ = c.ws.Close()
+		h.detach(c)
+	}()
+
+	if !c.start(ctx) {
+		return
+	}
+	ping := time.NewTicker(h.opt.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-c.send:
+			if err := c.writeFrames(f); err != nil {
+				return
+			}
+		case n := <-c.resume:
+			if n > c.lastSeq.Load() {
+				c.lastSeq.Store(n)
+			}
+			if err := c.catchUp(ctx); err != nil {
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.opt.WriteWait)); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// start settles where the client is and sends what it missed. Live frames queue meanwhile
+// (the connection joined its room before this), and writeFrames skips the ones the
+// catch-up already covered, so nothing is lost between the two and nothing doubles.
+func (c *conn) start(ctx context.Context) bool {
+	h := c.hub
+	after := c.cl.After
+	if after < 0 {
+		t := time.NewTimer(h.opt.ResumeWait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case after = <-c.resume:
+		case <-t.C:
+			seq, err := h.st.LastSeq(ctx, c.cl.GroupID)
+			if err != nil {
+				h.log.Warn("chat: start at end", "group", c.cl.GroupID, "err", err)
+				return false
+			}
+			after = seq
+		}
+	}
+	c.lastSeq.Store(after)
+	c.markedSeq.Store(after)
+	return c.catchUp(ctx) == nil
+}
+
+func (c *conn) catchUp(ctx context.Context) error {
+	h := c.hub
+	for {
+		msgs, err := h.st.MessagesAfter(ctx, c.cl.GroupID, c.lastSeq.Load(), h.opt.CatchUpPage)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("chat: catch up", "group", c.cl.GroupID, "err", err)
+			}
+			return err
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		_ = c.ws.SetWriteDeadline(time.Now().Add(h.opt.WriteWait))
+		w, err := c.ws.NextWriter(websocket.TextMessage)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			b, err := h.frames.NewMessage(m)
+			if err != nil {
+				w.Close()
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			c.lastSeq.Store(m.Seq)
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		if len(msgs) < h.opt.CatchUpPage {
+			return nil
+		}
+	}
+}
+
+// writeFrames writes f and whatever else is already queued as one websocket message: the
+// htmx ws extension swaps every top-level element of a frame.
+func (c *conn) writeFrames(f *Frame) error {
+	var w interface {
+		Write([]byte) (int, error)
+		Close() error
+	}
+	last := c.lastSeq.Load()
+	write := func(f *Frame) error {
+		if f.Seq != 0 {
+			if f.Seq <= last {
+				return nil // already sent by catch-up or earlier
+			}
+			last = f.Seq
+		}
+		if w == nil {
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+			nw, err := c.ws.NextWriter(websocket.TextMessage)
+			if err != nil {
+				return err
+			}
+			w = nw
+		}
+		_, err := w.Write(f.Data)
+		return err
+	}
+	if err := write(f); err != nil {
+		return err
+	}
+	for n := 1; n < 64; n++ {
+		select {
+		case f := <-c.send:
+			if err := write(f); err != nil {
+				return err
+			}
+			continue
+		default:
+		}
+		break
+	}
+	c.lastSeq.Store(last)
+	if w == nil {
+		return nil
+	}
+	return w.Close()
+}
+
+// ParseAfter reads the ?after= query value: -1 when absent (wait for a resume frame).
+func ParseAfter(s string) (int64, bool) {
+	if s == "" {
+		return -1, true
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && n >= 0
+}

@@ -1,0 +1,42 @@
+// Package chat is Hearth's live group chat: the hub that keeps one websocket per open
+// group page, writes messages durably through the store's group-commit writer and fans
+// the rendered HTML out to everyone in the room.
+//
+// # Frame protocol
+//
+// The socket lives at /groups/{slug}/ws and speaks the htmx ws extension's dialect.
+//
+// Client → server: JSON text frames, as the extension sends them from a form with ws-send:
+//
+//	{"body": "...", "client_id": "...", "HEADERS": {...}}   send a message
+//	{"typing": "1", ...}                                    I am typing (other fields ignored)
+//	{"resume": "N"}                                          I have every message up to seq N
+//
+// HEADERS and unknown fields are ignored; numbers may be JSON strings or numbers.
+// client_id is the sender's idempotency key: a resend with the same client_id returns the
+// original message and is never stored or broadcast twice.
+//
+// Where to start: a client that knows the last sequence it saw puts it in the URL as
+// ?after=N and receives every later message at once. A client without ?after (the browser
+// page, whose reconnect URL is fixed) sends {"resume": N} first, N being the highest
+// data-seq in its DOM; if neither arrives within a couple of seconds it starts at the
+// current end of the group.
+//
+// Server → client: text frames holding one or more top-level HTML elements, each carrying
+// hx-swap-oob, so several queued updates travel in one frame:
+//
+//	<div hx-swap-oob="beforeend:#messages"><article id="msg-ID" class="msg" data-seq="SEQ">…</article></div>
+//	    a new message (catch-up and live alike), rendered by the same template as history
+//	<article id="msg-ID" class="msg" data-seq="SEQ" hx-swap-oob="outerHTML">…</article>
+//	    an edited, removed or reacted-to message
+//	#chat-presence, #chat-typing, #chat-error, #chat-client-id
+//	    who is here, who is typing, the last refusal ("slow down", too long, empty) and,
+//	    after a message is committed, a fresh client_id for the next one (the ack)
+//
+// Messages reach a client in sequence order with no duplicates: each connection tracks the
+// highest sequence it has written and skips anything at or below it.
+//
+// Close codes: 1008 when the member may no longer read the group (left, removed, logged
+// out, session revoked) — the extension does not reconnect; 1013 when the client could not
+// keep up, and 1012 when the server stops — it reconnects and resumes.
+package chat

@@ -1,0 +1,517 @@
+package chat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+// Options configure a Hub. Zero values give the defaults noted.
+type Options struct {
+	Store  *store.Store
+	Frames Frames
+	Logger *slog.Logger
+	// Publisher fans frames out; defaults to this hub alone (single node).
+	Publisher Publisher
+
+	QueueLen   int           // outbound frames buffered per connection (256)
+	ReadLimit  int64         // largest client frame in bytes (64 KiB)
+	PingEvery  time.Duration // ping interval (25s)
+	PongWait   time.Duration // read deadline pushed by each pong (60s)
+	WriteWait  time.Duration // deadline of one write (10s)
+	AuthEvery  time.Duration // live authorization check (2s)
+	FlushEvery time.Duration // presence and typing updates (500ms)
+	ResumeWait time.Duration // how long a client without ?after may take to send resume (2s)
+	TypingFor  time.Duration // how long a typing signal lasts (4s)
+	// SendRate and SendBurst limit each member's messages across all their sockets
+	// (1 per second sustained, bursts of 5).
+	SendRate  rate.Limit
+	SendBurst int
+	// CatchUpPage is how many missed messages one catch-up query loads (200).
+	CatchUpPage int
+}
+
+// Hub owns every live chat connection of this node.
+type Hub struct {
+	opt       Options
+	st        *store.Store
+	frames    Frames
+	log       *slog.Logger
+	pub       Publisher
+	committer *store.Committer
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // connections' goroutines and the hub's own loop
+
+	mu       sync.RWMutex
+	rooms    map[int64]*room
+	limiters map[int64]*rate.Limiter
+}
+
+type room struct {
+	mu     sync.RWMutex
+	id     int64
+	conns  map[*conn]struct{}
+	online map[int64]*presence // by user id
+	typing map[int64]typist
+	dirty  bool // presence or typing changed since the last flush
+}
+
+type presence struct {
+	name  string
+	count int
+}
+
+type typist struct {
+	name  string
+	until time.Time
+}
+
+// New builds a hub and starts its message writer and its housekeeping loop. Close stops
+// both and every connection.
+func New(opt Options) (*Hub, error) {
+	if opt.Store == nil || opt.Frames == nil {
+		return nil, fmt.Errorf("chat hub: store and frames are required")
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&opt.PingEvery, 25*time.Second)
+	def(&opt.PongWait, 60*time.Second)
+	def(&opt.WriteWait, 10*time.Second)
+	def(&opt.AuthEvery, 2*time.Second)
+	def(&opt.FlushEvery, 500*time.Millisecond)
+	def(&opt.ResumeWait, 2*time.Second)
+	def(&opt.TypingFor, 4*time.Second)
+	if opt.QueueLen <= 0 {
+		opt.QueueLen = 256
+	}
+	if opt.ReadLimit <= 0 {
+		opt.ReadLimit = 64 << 10
+	}
+	if opt.SendRate <= 0 {
+		opt.SendRate = 1
+	}
+	if opt.SendBurst <= 0 {
+		opt.SendBurst = 5
+	}
+	if opt.CatchUpPage <= 0 {
+		opt.CatchUpPage = 200
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	h := &Hub{opt: opt, st: opt.Store, frames: opt.Frames, log: opt.Logger, pub: opt.Publisher,
+		rooms: make(map[int64]*room), limiters: make(map[int64]*rate.Limiter)}
+	if h.pub == nil {
+		h.pub = localPublisher{h}
+	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger})
+	if err != nil {
+		h.cancel()
+		return nil, fmt.Errorf("chat hub: %w", err)
+	}
+	h.committer = c
+	h.wg.Add(1)
+	go h.housekeeping()
+	return h, nil
+}
+
+// Close disconnects everyone (code 1012: they reconnect elsewhere or later), waits for
+// every goroutine and stops the message writer.
+func (h *Hub) Close() error {
+	h.cancel()
+	h.wg.Wait()
+	return h.committer.Close()
+}
+
+// Client is who a new connection belongs to and where it starts.
+type Client struct {
+	UserID      int64
+	SessionID   int64
+	DisplayName string
+	GroupID     int64
+	// After is the last sequence the client has; -1 when it will say so in a resume frame.
+	After int64
+}
+
+// Attach takes over an upgraded socket: it registers the connection in its room and starts
+// its reader and writer, then returns at once.
+func (h *Hub) Attach(ws *websocket.Conn, cl Client) {
+	ctx, cancel := context.WithCancel(h.ctx)
+	c := &conn{hub: h, ws: ws, cl: cl, cancel: cancel,
+		send: make(chan *Frame, h.opt.QueueLen), resume: make(chan int64, 1)}
+	r := h.room(cl.GroupID, true)
+	r.mu.Lock()
+	r.conns[c] = struct{}{}
+	p := r.online[cl.UserID]
+	if p == nil {
+		p = &presence{name: cl.DisplayName}
+		r.online[cl.UserID] = p
+		r.dirty = true
+	}
+	p.count++
+	r.mu.Unlock()
+	h.wg.Add(2)
+	go c.writeLoop(ctx)
+	go c.readLoop(ctx)
+}
+
+func (h *Hub) room(groupID int64, create bool) *room {
+	h.mu.RLock()
+	r := h.rooms[groupID]
+	h.mu.RUnlock()
+	if r != nil || !create {
+		return r
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if r = h.rooms[groupID]; r == nil {
+		r = &room{id: groupID, conns: make(map[*conn]struct{}), online: make(map[int64]*presence), typing: make(map[int64]typist)}
+		h.rooms[groupID] = r
+	}
+	return r
+}
+
+// detach removes a finished connection from its room.
+func (h *Hub) detach(c *conn) {
+	r := h.room(c.cl.GroupID, false)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	delete(r.conns, c)
+	if p := r.online[c.cl.UserID]; p != nil {
+		if p.count--; p.count <= 0 {
+			delete(r.online, c.cl.UserID)
+			delete(r.typing, c.cl.UserID)
+			r.dirty = true
+		}
+	}
+	r.mu.Unlock()
+	// Keep the last delivered position as the member's read marker.
+	if seq := c.lastSeq.Load(); seq > c.markedSeq.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.st.MarkRead(ctx, c.cl.GroupID, c.cl.UserID, seq); err != nil {
+			h.log.Warn("chat: keep read marker", "group", c.cl.GroupID, "user", c.cl.UserID, "err", err)
+		}
+	}
+}
+
+// Deliver hands a frame to every local connection of a group without ever waiting: a
+// connection whose queue is full is dropped and will resync when it reconnects.
+func (h *Hub) Deliver(groupID int64, f *Frame) {
+	r := h.room(groupID, false)
+	if r == nil {
+		return
+	}
+	r.mu.RLock()
+	for c := range r.conns {
+		c.offer(f)
+	}
+	r.mu.RUnlock()
+}
+
+// published runs in the message writer after each commit, before senders are
+// acknowledged: it renders each new message once and publishes it, in sequence order.
+func (h *Hub) published(msgs []store.Message) {
+	for _, m := range msgs {
+		b, err := h.frames.NewMessage(m)
+		if err != nil {
+			h.log.Error("chat: render message", "group", m.GroupID, "message", m.ID, "err", err)
+			continue
+		}
+		h.pub.Publish(m.GroupID, &Frame{Seq: m.Seq, Data: b})
+	}
+}
+
+// MessageChanged publishes a message that was edited, removed or reacted to.
+func (h *Hub) MessageChanged(m store.Message) {
+	b, err := h.frames.ChangedMessage(m)
+	if err != nil {
+		h.log.Error("chat: render changed message", "group", m.GroupID, "message", m.ID, "err", err)
+		return
+	}
+	h.pub.Publish(m.GroupID, &Frame{Data: b})
+}
+
+// Post validates, rate-limits and durably writes a message, then returns it after commit.
+// Every sender path (the socket, or a plain form post) goes through here.
+func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, error) {
+	body, err := CheckBody(nm.Body)
+	if err != nil {
+		return store.Posted{}, err
+	}
+	nm.Body = body
+	if !h.limiter(nm.AuthorID).Allow() {
+		return store.Posted{}, ErrSlowDown
+	}
+	p, err := h.committer.Post(ctx, nm)
+	if err != nil {
+		return store.Posted{}, fmt.Errorf("post message: %w", err)
+	}
+	h.stopTyping(nm.GroupID, nm.AuthorID)
+	return p, nil
+}
+
+func (h *Hub) limiter(userID int64) *rate.Limiter {
+	h.mu.RLock()
+	l := h.limiters[userID]
+	h.mu.RUnlock()
+	if l != nil {
+		return l
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if l = h.limiters[userID]; l == nil {
+		l = rate.NewLimiter(h.opt.SendRate, h.opt.SendBurst)
+		h.limiters[userID] = l
+	}
+	return l
+}
+
+func (h *Hub) typing(groupID, userID int64, name string) {
+	r := h.room(groupID, false)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if _, ok := r.typing[userID]; !ok {
+		r.dirty = true
+	}
+	r.typing[userID] = typist{name: name, until: time.Now().Add(h.opt.TypingFor)}
+	r.mu.Unlock()
+}
+
+func (h *Hub) stopTyping(groupID, userID int64) {
+	r := h.room(groupID, false)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if _, ok := r.typing[userID]; ok {
+		delete(r.typing, userID)
+		r.dirty = true
+	}
+	r.mu.Unlock()
+}
+
+// Online returns the display names of members who have the group open now, sorted.
+func (h *Hub) Online(groupID int64) []string {
+	r := h.room(groupID, false)
+	if r == nil {
+		return nil
+	}
+	r.mu.RLock()
+	names := make([]string, 0, len(r.online))
+	for _, p := range r.online {
+		names = append(names, p.name)
+	}
+	r.mu.RUnlock()
+	slices.Sort(names)
+	return names
+}
+
+// Kick reasons, sent in the close frame.
+const (
+	reasonGone     = "no longer a member of this group"
+	reasonSession  = "signed out"
+	reasonSlow     = "could not keep up; reconnect to catch up"
+	reasonShutdown = "server restarting"
+)
+
+// KickMember disconnects a member from one group at once (they left or were removed).
+func (h *Hub) KickMember(groupID, userID int64) {
+	h.each(func(c *conn) bool { return c.cl.GroupID == groupID && c.cl.UserID == userID },
+		websocket.ClosePolicyViolation, reasonGone)
+}
+
+// KickSession disconnects every socket opened with a session (logout, revocation).
+func (h *Hub) KickSession(sessionID int64) {
+	h.each(func(c *conn) bool { return c.cl.SessionID == sessionID }, websocket.ClosePolicyViolation, reasonSession)
+}
+
+// KickUser disconnects every socket of a member (account removed or suspended).
+func (h *Hub) KickUser(userID int64) {
+	h.each(func(c *conn) bool { return c.cl.UserID == userID }, websocket.ClosePolicyViolation, reasonSession)
+}
+
+func (h *Hub) each(match func(*conn) bool, code int, reason string) {
+	for _, c := range h.snapshot() {
+		if match(c) {
+			c.close(code, reason)
+		}
+	}
+}
+
+func (h *Hub) snapshot() []*conn {
+	h.mu.RLock()
+	rooms := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.RUnlock()
+	var out []*conn
+	for _, r := range rooms {
+		r.mu.RLock()
+		for c := range r.conns {
+			out = append(out, c)
+		}
+		r.mu.RUnlock()
+	}
+	return out
+}
+
+// housekeeping flushes presence and typing, re-checks authorization and saves read markers.
+func (h *Hub) housekeeping() {
+	defer h.wg.Done()
+	flush := time.NewTicker(h.opt.FlushEvery)
+	defer flush.Stop()
+	auth := time.NewTicker(h.opt.AuthEvery)
+	defer auth.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-flush.C:
+			h.flushRooms()
+		case <-auth.C:
+			h.checkAuth()
+		}
+	}
+}
+
+func (h *Hub) flushRooms() {
+	h.mu.RLock()
+	rooms := make([]*room, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, r)
+	}
+	h.mu.RUnlock()
+	now := time.Now()
+	for _, r := range rooms {
+		r.mu.Lock()
+		for id, t := range r.typing {
+			if now.After(t.until) {
+				delete(r.typing, id)
+				r.dirty = true
+			}
+		}
+		if !r.dirty {
+			r.mu.Unlock()
+			continue
+		}
+		r.dirty = false
+		online := make([]string, 0, len(r.online))
+		for _, p := range r.online {
+			online = append(online, p.name)
+		}
+		typing := make([]string, 0, len(r.typing))
+		for _, t := range r.typing {
+			typing = append(typing, t.name)
+		}
+		empty := len(r.conns) == 0
+		r.mu.Unlock()
+		slices.Sort(online)
+		slices.Sort(typing)
+		if !empty {
+			p, err1 := h.frames.Presence(online)
+			t, err2 := h.frames.Typing(typing)
+			if err1 != nil || err2 != nil {
+				h.log.Error("chat: render presence", "group", r.id, "err", fmt.Errorf("%w %w", err1, err2))
+				continue
+			}
+			h.pub.Publish(r.id, &Frame{Data: append(p, t...)})
+		}
+	}
+}
+
+// checkAuth closes sockets whose session ended or whose member left the group, even when
+// that happened on another node, and saves how far each member has read.
+func (h *Hub) checkAuth() {
+	conns := h.snapshot()
+	if len(conns) == 0 {
+		h.pruneLimiters(nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, h.opt.AuthEvery)
+	defer cancel()
+	sessions := make([]int64, 0, len(conns))
+	pairs := make([]store.MemberPair, 0, len(conns))
+	marks := map[store.MemberPair]int64{}
+	for _, c := range conns {
+		sessions = append(sessions, c.cl.SessionID)
+		p := store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}
+		pairs = append(pairs, p)
+		if seq := c.lastSeq.Load(); seq > c.markedSeq.Load() {
+			marks[p] = max(marks[p], seq)
+			c.markedSeq.Store(seq)
+		}
+	}
+	alive, err := h.st.SessionsAlive(ctx, sessions)
+	if err != nil {
+		h.log.Warn("chat: check sessions", "err", err)
+		return
+	}
+	members, err := h.st.MembershipsAlive(ctx, pairs)
+	if err != nil {
+		h.log.Warn("chat: check memberships", "err", err)
+		return
+	}
+	for _, c := range conns {
+		switch {
+		case !alive[c.cl.SessionID]:
+			c.close(websocket.ClosePolicyViolation, reasonSession)
+		case !members[store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}]:
+			c.close(websocket.ClosePolicyViolation, reasonGone)
+		}
+	}
+	if len(marks) > 0 {
+		rm := make([]store.ReadMark, 0, len(marks))
+		for p, seq := range marks {
+			rm = append(rm, store.ReadMark{GroupID: p.GroupID, UserID: p.UserID, Seq: seq})
+		}
+		if err := h.st.MarkReadMany(ctx, rm); err != nil {
+			h.log.Warn("chat: save read markers", "err", err)
+		}
+	}
+	h.pruneLimiters(conns)
+}
+
+// pruneLimiters forgets the send budgets of members with no open socket whose budget is
+// full again, so the map does not grow with every member who ever chatted.
+func (h *Hub) pruneLimiters(conns []*conn) {
+	active := make(map[int64]bool, len(conns))
+	for _, c := range conns {
+		active[c.cl.UserID] = true
+	}
+	h.mu.Lock()
+	for id, l := range h.limiters {
+		if !active[id] && l.Tokens() >= float64(h.opt.SendBurst) {
+			delete(h.limiters, id)
+		}
+	}
+	h.mu.Unlock()
+}
+
+// NewClientID returns a random idempotency key for a browser's next message.
+func NewClientID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

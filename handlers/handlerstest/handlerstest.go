@@ -1,0 +1,225 @@
+// Package handlerstest starts a real Hearth over httptest for tests: a fresh SQLite file in
+// t.TempDir(), the full router, real HTTP. Clients keep cookies like a browser and fill in
+// the CSRF token the way Hearth's pages do.
+package handlerstest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/hearth-community/hearth/handlers"
+	"github.com/hearth-community/hearth/static"
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+// App is a running Hearth.
+type App struct {
+	t       testing.TB
+	URL     string
+	Server  *httptest.Server
+	Store   *store.Store
+	Handler *handlers.Handler
+	DBPath  string
+}
+
+// Option adjusts the configuration before the app starts.
+type Option func(*handlers.Config)
+
+// WithAuthRate sets the login/registration limit per minute.
+func WithAuthRate(n int) Option { return func(c *handlers.Config) { c.AuthPerMinute = n } }
+
+// Quiet is the logger tests use: warnings and errors only.
+func Quiet() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// New starts Hearth on a loopback port with a fresh database. Everything stops at test end.
+func New(t testing.TB, opts ...Option) *App {
+	t.Helper()
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "hearth.db")
+	st, err := store.Open(ctx, store.Options{Path: dbPath})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	assets, err := static.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := views.New(assets.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
+	cfg := handlers.Config{BaseURL: base, BaseURLExplicit: true, SessionTTL: 24 * time.Hour, AuthPerMinute: 1000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := handlers.New(handlers.Deps{Config: cfg, Store: st, Views: v, Assets: assets, Logger: Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = h.Router()
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		st.Close()
+	})
+	return &App{t: t, URL: base.String(), Server: srv, Store: st, Handler: h, DBPath: dbPath}
+}
+
+// Client is a browser-like HTTP client: it keeps cookies and does not follow redirects, so
+// tests can assert on them.
+type Client struct {
+	app  *App
+	HTTP *http.Client
+}
+
+// Client returns a new client with an empty cookie jar.
+func (a *App) Client() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{app: a, HTTP: &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Response is a fully read response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Doc parses the body as HTML.
+func (r *Response) Doc(t testing.TB) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatalf("parse HTML: %v", err)
+	}
+	return d
+}
+
+// Do sends a request to a path of the app and reads the whole response.
+func (c *Client) Do(req *http.Request) *Response {
+	c.app.t.Helper()
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.app.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.app.t.Fatalf("read body of %s %s: %v", req.Method, req.URL, err)
+	}
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+}
+
+// NewRequest builds a request to a path of the app.
+func (c *Client) NewRequest(method, path string, body io.Reader) *http.Request {
+	req, err := http.NewRequest(method, c.app.URL+path, body)
+	if err != nil {
+		c.app.t.Fatal(err)
+	}
+	return req
+}
+
+// Get fetches a path.
+func (c *Client) Get(path string) *Response {
+	return c.Do(c.NewRequest(http.MethodGet, path, nil))
+}
+
+// CSRF returns this client's CSRF token, fetching a page first if it has none yet.
+func (c *Client) CSRF() string {
+	u, _ := url.Parse(c.app.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == "hearth_csrf" {
+			return ck.Value
+		}
+	}
+	c.Get("/")
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == "hearth_csrf" {
+			return ck.Value
+		}
+	}
+	c.app.t.Fatal("no CSRF cookie after GET /")
+	return ""
+}
+
+// PostForm posts a form with the CSRF token filled in, as Hearth's pages do.
+func (c *Client) PostForm(path string, form url.Values) *Response {
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, set := form["_csrf"]; !set {
+		form.Set("_csrf", c.CSRF())
+	}
+	return c.PostRaw(path, form, nil)
+}
+
+// PostRaw posts a form exactly as given, with extra headers.
+func (c *Client) PostRaw(path string, form url.Values, header http.Header) *Response {
+	req := c.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return c.Do(req)
+}
+
+// Register creates an account through the real form and leaves the client logged in.
+func (c *Client) Register(username, displayName, password string) *Response {
+	c.app.t.Helper()
+	r := c.PostForm("/register", url.Values{"username": {username}, "display_name": {displayName}, "password": {password}})
+	if r.Status != http.StatusSeeOther {
+		c.app.t.Fatalf("register %s: status %d, body: %.500s", username, r.Status, r.Body)
+	}
+	return r
+}
+
+// Login logs in through the real form.
+func (c *Client) Login(username, password string) *Response {
+	c.app.t.Helper()
+	return c.PostForm("/login", url.Values{"username": {username}, "password": {password}})
+}
+
+// Cookie returns the value of a cookie the client holds for the app, or "".
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.app.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// Member registers a new member with a fresh client and returns the logged-in client.
+func (a *App) Member(username string) *Client {
+	a.t.Helper()
+	c := a.Client()
+	c.Register(username, "peer_"+username, Password)
+	return c
+}
+
+// Password is a password that passes Hearth's rules, for tests.
+const Password = "calm-river-stones-42"

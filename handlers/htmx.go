@@ -1,0 +1,61 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/views"
+)
+
+// HTMX request and response headers.
+const (
+	HeaderHXRequest        = "HX-Request"
+	HeaderHXBoosted        = "HX-Boosted"
+	HeaderHXHistoryRestore = "HX-History-Restore-Request"
+	HeaderHXTarget         = "HX-Target"
+	HeaderHXRedirect       = "HX-Redirect"
+	HeaderHXLocation       = "HX-Location"
+	HeaderHXRetarget       = "HX-Retarget"
+	HeaderHXReswap         = "HX-Reswap"
+	HeaderHXTrigger        = "HX-Trigger"
+)
+
+// isFragment decides, in one place, whether to answer with a fragment: an HTMX request that
+// is neither boosted (which wants a whole page) nor a history restore.
+func isFragment(c echo.Context) bool {
+	r := c.Request()
+	return r.Header.Get(HeaderHXRequest) == "true" &&
+		r.Header.Get(HeaderHXBoosted) == "" &&
+		r.Header.Get(HeaderHXHistoryRestore) == ""
+}
+
+// respond renders a page, or for a fragment request only the named partial with the same
+// data. Every HTML response varies on HX-Request so caches never mix the two.
+func (h *Handler) respond(c echo.Context, status int, page, partial string, p *views.Page) error {
+	w := c.Response()
+	w.Header().Add(echo.HeaderVary, HeaderHXRequest)
+	w.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	if partial != "" && isFragment(c) {
+		w.WriteHeader(status)
+		if err := h.views.Partial(w, partial, p); err != nil {
+			return internal(err)
+		}
+		return nil
+	}
+	w.WriteHeader(status)
+	if err := h.views.Page(w, page, p); err != nil {
+		return internal(err)
+	}
+	return nil
+}
+
+// redirect sends the browser elsewhere after a successful POST: HX-Redirect (a full load, so
+// navigation and tokens are fresh) for HTMX requests, 303 See Other otherwise.
+func redirect(c echo.Context, to string) error {
+	if c.Request().Header.Get(HeaderHXRequest) == "true" {
+		c.Response().Header().Set(HeaderHXRedirect, to)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}

@@ -1,0 +1,29 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+// page builds the data every template receives: title, navigation, CSRF token, viewer.
+func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
+	p := &views.Page{Title: title, Nav: nav, CSRF: csrfToken(c)}
+	if u := currentUser(c); u != nil {
+		p.Viewer = &views.Viewer{ID: u.ID, DisplayName: u.DisplayName, Role: string(u.Role)}
+	}
+	return p
+}
+
+// currentUser returns the logged-in member, or nil.
+func currentUser(c echo.Context) *store.User {
+	u, _ := c.Get(ctxUser).(*store.User)
+	return u
+}
+
+// currentSession returns the session of the logged-in member, or nil.
+func currentSession(c echo.Context) *store.Session {
+	s, _ := c.Get(ctxSession).(*store.Session)
+	return s
+}

@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/hearth-community/hearth/static"
+	"github.com/hearth-community/hearth/store"
+)
+
+// Router builds the echo instance with every middleware and route. The order of the
+// middleware matters: request id and logging first, so every later refusal is logged with
+// its id; then headers, body limit, session and CSRF.
+func (h *Handler) Router() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = h.ErrorHandler
+	e.IPExtractor = h.ipExtractor()
+
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(middleware.RequestID())
+	e.Use(h.requestLog())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
+	e.Use(h.securityHeaders())
+	e.Use(h.bodyLimit())
+
+	e.GET("/healthz", h.Healthz)
+	e.GET(static.Prefix+"*", echo.WrapHandler(h.assets))
+
+	app := e.Group("", h.loadSession, h.csrf)
+	authLimit := h.rateLimit(h.cfg.AuthPerMinute)
+
+	app.GET("/", h.staticPage("home", "Welcome", "home"))
+	app.GET("/help", h.staticPage("help", "Get help now", "help"))
+	app.GET("/resources", h.staticPage("resources", "Resources", "resources"))
+	app.GET("/goals", h.staticPage("goals", "Goals", "goals"))
+
+	app.GET("/register", h.RegisterForm)
+	app.POST("/register", h.Register, authLimit)
+	app.GET("/login", h.LoginForm)
+	app.POST("/login", h.Login, authLimit)
+	app.POST("/logout", h.Logout)
+
+	app.GET("/account", h.Account, requireUser)
+	app.POST("/account/sessions/:id/end", h.EndSession, requireUser)
+
+	admin := app.Group("/admin", requireRole(store.RoleAdmin))
+	admin.GET("/users", h.AdminUsers)
+	admin.POST("/users/:id/role", h.SetUserRole)
+	return e
+}
+
+// ipExtractor decides the client IP used for rate limits and logs. Without trusted proxies
+// it is the TCP peer, so a spoofed X-Forwarded-For changes nothing.
+func (h *Handler) ipExtractor() echo.IPExtractor {
+	if len(h.cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range h.cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(prefixToIPNet(p)))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// rateLimit allows perMinute requests per client IP per minute, with a burst of the same
+// size, and answers 429 with a friendly message beyond that.
+func (h *Handler) rateLimit(perMinute int) echo.MiddlewareFunc {
+	limiterStore := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 10 * time.Minute,
+	})
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: limiterStore,
+		IdentifierExtractor: func(c echo.Context) (string, error) {
+			return c.RealIP(), nil
+		},
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return &Error{Code: http.StatusTooManyRequests, Message: "Too many attempts from your connection. Please wait a minute and try again."}
+		},
+		ErrorHandler: func(c echo.Context, err error) error { return internal(err) },
+	})
+}
+
+func prefixToIPNet(p netip.Prefix) *net.IPNet {
+	p = p.Masked()
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}

@@ -1,0 +1,340 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Visibility says who can see a group.
+type Visibility string
+
+// Visibilities: a public group is listed to and joinable by any member; a private group is
+// invisible to non-members, who join by invite link or approved request.
+const (
+	Public  Visibility = "public"
+	Private Visibility = "private"
+)
+
+// Group is a peer support group.
+type Group struct {
+	ID          int64
+	Slug        string
+	Name        string
+	Description string
+	Guidelines  string
+	Visibility  Visibility
+	CreatedBy   int64 // 0 when the creator's account is gone
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Membership is one member's place in a group, including their read marker.
+type Membership struct {
+	GroupID            int64
+	UserID             int64
+	IsModerator        bool
+	JoinedAt           time.Time
+	GuidelinesAccepted time.Time
+	LastReadSeq        int64
+}
+
+// ErrSlugTaken is returned when a group slug is already in use.
+var ErrSlugTaken = errors.New("slug taken")
+
+// GroupInput holds the editable fields of a group.
+type GroupInput struct {
+	Slug        string
+	Name        string
+	Description string
+	Guidelines  string
+	Visibility  Visibility
+}
+
+const groupColumns = `g.id, g.slug, g.name, g.description, g.guidelines, g.visibility,
+	COALESCE(g.created_by, 0), g.created_at, g.updated_at`
+
+func scanGroup(row interface{ Scan(...any) error }, extra ...any) (Group, error) {
+	var g Group
+	var created, updated int64
+	dest := append([]any{&g.ID, &g.Slug, &g.Name, &g.Description, &g.Guidelines, &g.Visibility,
+		&g.CreatedBy, &created, &updated}, extra...)
+	err := row.Scan(dest...)
+	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
+	return g, err
+}
+
+// CreateGroup inserts a group; its creator becomes its first member and group moderator.
+func (s *Store) CreateGroup(ctx context.Context, in GroupInput, createdBy int64) (Group, error) {
+	now := s.Now()
+	g := Group{Slug: in.Slug, Name: in.Name, Description: in.Description, Guidelines: in.Guidelines,
+		Visibility: in.Visibility, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			INSERT INTO groups (slug, name, description, guidelines, visibility, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			g.Slug, g.Name, g.Description, g.Guidelines, g.Visibility, createdBy, ms(now), ms(now))
+		if isUniqueViolation(err, "groups.slug") {
+			return ErrSlugTaken
+		}
+		if err != nil {
+			return fmt.Errorf("insert group: %w", err)
+		}
+		if g.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO memberships (group_id, user_id, is_moderator, joined_at, guidelines_accepted_at)
+			VALUES (?, ?, 1, ?, ?)`, g.ID, createdBy, ms(now), ms(now)); err != nil {
+			return fmt.Errorf("add creator to group: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Group{}, err
+	}
+	return g, nil
+}
+
+// UpdateGroup changes a group's editable fields.
+func (s *Store) UpdateGroup(ctx context.Context, id int64, in GroupInput) (Group, error) {
+	res, err := s.w.ExecContext(ctx, `
+		UPDATE groups SET slug = ?, name = ?, description = ?, guidelines = ?, visibility = ?, updated_at = ?
+		WHERE id = ?`, in.Slug, in.Name, in.Description, in.Guidelines, in.Visibility, ms(s.Now()), id)
+	if isUniqueViolation(err, "groups.slug") {
+		return Group{}, ErrSlugTaken
+	}
+	if err != nil {
+		return Group{}, fmt.Errorf("update group: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Group{}, ErrNotFound
+	}
+	return s.GroupByID(ctx, id)
+}
+
+// GroupBySlug loads a group by its slug (case-insensitive).
+func (s *Store) GroupBySlug(ctx context.Context, slug string) (Group, error) {
+	g, err := scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups g WHERE g.slug = ?`, slug))
+	if err != nil {
+		return Group{}, notFound(err, "load group by slug")
+	}
+	return g, nil
+}
+
+// GroupByID loads a group.
+func (s *Store) GroupByID(ctx context.Context, id int64) (Group, error) {
+	g, err := scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+` FROM groups g WHERE g.id = ?`, id))
+	if err != nil {
+		return Group{}, notFound(err, "load group by id")
+	}
+	return g, nil
+}
+
+// GroupSummary is a row of the group list as one member sees it.
+type GroupSummary struct {
+	Group
+	Members  int
+	IsMember bool
+	Unread   int
+}
+
+// ListGroupsFor returns the groups userID may see: every public group and the private
+// groups they belong to, with member counts and their unread counts, ordered by name.
+func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT `+groupColumns+`,
+		       (SELECT count(*) FROM memberships m2 WHERE m2.group_id = g.id),
+		       m.user_id IS NOT NULL,
+		       CASE WHEN m.user_id IS NULL THEN 0 ELSE
+		         (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.last_read_seq
+		            AND x.author_id != ? AND x.deleted_at IS NULL) END
+		FROM groups g
+		LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = ?
+		WHERE g.visibility = 'public' OR m.user_id IS NOT NULL
+		ORDER BY g.name COLLATE NOCASE`, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups: %w", err)
+	}
+	defer rows.Close()
+	var out []GroupSummary
+	for rows.Next() {
+		var gs GroupSummary
+		gs.Group, err = scanGroup(rows, &gs.Members, &gs.IsMember, &gs.Unread)
+		if err != nil {
+			return nil, fmt.Errorf("list groups: %w", err)
+		}
+		out = append(out, gs)
+	}
+	return out, rows.Err()
+}
+
+// CountMembers returns how many members a group has.
+func (s *Store) CountMembers(ctx context.Context, groupID int64) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE group_id = ?`, groupID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count members: %w", err)
+	}
+	return n, nil
+}
+
+// MembershipOf returns userID's membership of groupID, or ErrNotFound.
+func (s *Store) MembershipOf(ctx context.Context, groupID, userID int64) (Membership, error) {
+	var m Membership
+	var joined, accepted int64
+	err := s.r.QueryRowContext(ctx, `
+		SELECT group_id, user_id, is_moderator, joined_at, guidelines_accepted_at, last_read_seq
+		FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID).Scan(
+		&m.GroupID, &m.UserID, &m.IsModerator, &joined, &accepted, &m.LastReadSeq)
+	if err != nil {
+		return Membership{}, notFound(err, "load membership")
+	}
+	m.JoinedAt, m.GuidelinesAccepted = fromMS(joined), fromMS(accepted)
+	return m, nil
+}
+
+// Join adds userID to groupID, recording that they accepted the guidelines now. Joining a
+// group one already belongs to changes nothing. Access rules are the caller's: Join does not
+// check visibility.
+func (s *Store) Join(ctx context.Context, groupID, userID int64) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		return joinTx(ctx, tx, groupID, userID, ms(s.Now()))
+	})
+}
+
+func joinTx(ctx context.Context, tx *sql.Tx, groupID, userID, now int64) error {
+	// A new member starts with everything already written marked read.
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO memberships (group_id, user_id, joined_at, guidelines_accepted_at, last_read_seq)
+		VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) FROM messages WHERE group_id = ?))
+		ON CONFLICT (group_id, user_id) DO NOTHING`, groupID, userID, now, now, groupID); err != nil {
+		return fmt.Errorf("join group: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID); err != nil {
+		return fmt.Errorf("join group: clear request: %w", err)
+	}
+	return nil
+}
+
+// Leave removes userID from groupID. It returns ErrNotFound if they were not a member.
+func (s *Store) Leave(ctx context.Context, groupID, userID int64) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
+	if err != nil {
+		return fmt.Errorf("leave group: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetGroupModerator grants or withdraws a member's group moderator flag.
+func (s *Store) SetGroupModerator(ctx context.Context, groupID, userID int64, mod bool) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE memberships SET is_moderator = ? WHERE group_id = ? AND user_id = ?`, mod, groupID, userID)
+	if err != nil {
+		return fmt.Errorf("set group moderator: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Member is a group member as others see them.
+type Member struct {
+	UserID      int64
+	DisplayName string
+	IsModerator bool
+}
+
+// ListMembers returns a group's members ordered by display name.
+func (s *Store) ListMembers(ctx context.Context, groupID int64) ([]Member, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT u.id, u.display_name, m.is_moderator FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.group_id = ? ORDER BY u.display_name`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.DisplayName, &m.IsModerator); err != nil {
+			return nil, fmt.Errorf("list members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkRead moves a member's read marker forward to seq (never backward).
+func (s *Store) MarkRead(ctx context.Context, groupID, userID, seq int64) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE memberships SET last_read_seq = ?
+		WHERE group_id = ? AND user_id = ? AND last_read_seq < ?`, seq, groupID, userID, seq); err != nil {
+		return fmt.Errorf("mark read: %w", err)
+	}
+	return nil
+}
+
+// ReadMark is one member's read position in one group.
+type ReadMark struct{ GroupID, UserID, Seq int64 }
+
+// MarkReadMany moves several read markers forward in one transaction; the chat hub flushes
+// what its connections delivered this way, so it costs one commit per flush, not per member.
+func (s *Store) MarkReadMany(ctx context.Context, marks []ReadMark) error {
+	if len(marks) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, `UPDATE memberships SET last_read_seq = ?
+			WHERE group_id = ? AND user_id = ? AND last_read_seq < ?`)
+		if err != nil {
+			return fmt.Errorf("mark read: %w", err)
+		}
+		defer st.Close()
+		for _, m := range marks {
+			if _, err := st.ExecContext(ctx, m.Seq, m.GroupID, m.UserID, m.Seq); err != nil {
+				return fmt.Errorf("mark read: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// MemberPair names one member of one group.
+type MemberPair struct{ GroupID, UserID int64 }
+
+// MembershipsAlive reports which of the given pairs are still memberships. The chat hub
+// uses it to drop sockets of members who left or were removed on another node.
+func (s *Store) MembershipsAlive(ctx context.Context, pairs []MemberPair) (map[MemberPair]bool, error) {
+	alive := make(map[MemberPair]bool, len(pairs))
+	if len(pairs) == 0 {
+		return alive, nil
+	}
+	b := make([]byte, 0, len(pairs)*12+2)
+	b = append(b, '[')
+	for i, p := range pairs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "[%d,%d]", p.GroupID, p.UserID)
+	}
+	b = append(b, ']')
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT m.group_id, m.user_id FROM json_each(?) j
+		JOIN memberships m ON m.group_id = j.value ->> 0 AND m.user_id = j.value ->> 1`, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("check live memberships: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p MemberPair
+		if err := rows.Scan(&p.GroupID, &p.UserID); err != nil {
+			return nil, fmt.Errorf("check live memberships: %w", err)
+		}
+		alive[p] = true
+	}
+	return alive, rows.Err()
+}

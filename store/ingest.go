@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+)
+
+// NewMessage is a message a member sends to a group.
+type NewMessage struct {
+	GroupID    int64
+	AuthorID   int64
+	AuthorName string // copied into the result, so the hot path needs no user lookup
+	ClientID   string
+	Body       string
+}
+
+// Posted is the outcome of posting a NewMessage. Duplicate is true when the author had
+// already sent this client id: Message is then the original row and nothing was written.
+type Posted struct {
+	Message
+	Duplicate bool
+}
+
+// ErrCommitterClosed is returned by Post after the committer stopped.
+var ErrCommitterClosed = errors.New("message committer stopped")
+
+// CommitterOptions configure a Committer.
+type CommitterOptions struct {
+	// MaxBatch bounds how many messages share one transaction (default 512).
+	MaxBatch int
+	// OnCommit, if set, is called from the committer goroutine after each commit with the
+	// messages that batch inserted, in sequence order, before any sender is acknowledged.
+	// The chat publishes there, which makes "persist before broadcast" and per-group
+	// ordering hold by construction. It must not block for long.
+	OnCommit func([]Message)
+	// Logger receives failures; defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Committer is the single writer of chat messages. Posts arriving while a transaction is
+// being committed queue up and go into the next transaction together (group commit), so
+// durable ingest costs one WAL sync per batch rather than per message, and each sequence
+// number is assigned inside the transaction that makes it durable.
+type Committer struct {
+	s        *Store
+	reqs     chan *postReq
+	quit     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+	maxBatch int
+	onCommit func([]Message)
+	log      *slog.Logger
+
+	insert, maxSeq, existing *sql.Stmt
+}
+
+type postReq struct {
+	nm  NewMessage
+	out chan postResult
+}
+
+type postResult struct {
+	p   Posted
+	err error
+}
+
+var postReqPool = sync.Pool{New: func() any { return &postReq{out: make(chan postResult, 1)} }}
+
+// NewCommitter prepares the ingest statements and starts the committer goroutine. Close
+// stops it.
+func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Committer, error) {
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 512
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	c := &Committer{s: s, reqs: make(chan *postReq, opts.MaxBatch), quit: make(chan struct{}), done: make(chan struct{}),
+		maxBatch: opts.MaxBatch, onCommit: opts.OnCommit, log: opts.Logger}
+	var err error
+	if c.insert, err = s.w.PrepareContext(ctx, `
+		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (author_id, client_id) DO NOTHING`); err != nil {
+		return nil, fmt.Errorf("prepare message insert: %w", err)
+	}
+	if c.maxSeq, err = s.w.PrepareContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE group_id = ?`); err != nil {
+		return nil, fmt.Errorf("prepare sequence lookup: %w", err)
+	}
+	if c.existing, err = s.w.PrepareContext(ctx, `SELECT `+messageColumns+`
+		FROM messages m JOIN users u ON u.id = m.author_id WHERE m.author_id = ? AND m.client_id = ?`); err != nil {
+		return nil, fmt.Errorf("prepare duplicate lookup: %w", err)
+	}
+	go c.run()
+	return c, nil
+}
+
+// Post writes one message durably and returns it once its transaction has committed. A
+// resend (same author and client id) returns the original message with Duplicate set.
+func (c *Committer) Post(ctx context.Context, nm NewMessage) (Posted, error) {
+	r := postReqPool.Get().(*postReq)
+	r.nm = nm
+	select {
+	case c.reqs <- r:
+	case <-c.quit:
+		return Posted{}, ErrCommitterClosed
+	case <-ctx.Done():
+		return Posted{}, ctx.Err()
+	}
+	// Once queued the request is answered unless the committer has already exited; waiting
+	// without ctx keeps the pooled request safe to reuse.
+	select {
+	case res := <-r.out:
+		r.nm = NewMessage{}
+		postReqPool.Put(r)
+		return res.p, res.err
+	case <-c.done:
+		select {
+		case res := <-r.out:
+			return res.p, res.err
+		default:
+			return Posted{}, ErrCommitterClosed
+		}
+	}
+}
+
+// Close stops accepting posts, finishes the queued ones and waits for the goroutine.
+func (c *Committer) Close() error {
+	c.stopOnce.Do(func() { close(c.quit) })
+	<-c.done
+	return errors.Join(c.insert.Close(), c.maxSeq.Close(), c.existing.Close())
+}
+
+func (c *Committer) run() {
+	defer close(c.done)
+	batch := make([]*postReq, 0, c.maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-c.reqs:
+			batch = append(batch, r)
+		case <-c.quit:
+			// Answer whatever raced into the queue before quit.
+			for {
+				select {
+				case r := <-c.reqs:
+					r.out <- postResult{err: ErrCommitterClosed}
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < c.maxBatch {
+			select {
+			case r := <-c.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		c.commit(batch)
+	}
+}
+
+// commit writes one batch in one transaction. A row that fails on its own (say its author
+// was deleted a moment ago) fails only its sender: SQLite rolls back just that statement.
+func (c *Committer) commit(batch []*postReq) {
+	ctx := context.Background()
+	results := make([]postResult, len(batch))
+	var inserted []Message
+	err := c.s.InTx(ctx, func(tx *sql.Tx) error {
+		insert, maxSeq, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.maxSeq), tx.StmtContext(ctx, c.existing)
+		seqs := make(map[int64]int64, 4)
+		now := c.s.Now()
+		inserted = make([]Message, 0, len(batch))
+		for i, r := range batch {
+			nm := r.nm
+			seq, ok := seqs[nm.GroupID]
+			if !ok {
+				if err := maxSeq.QueryRowContext(ctx, nm.GroupID).Scan(&seq); err != nil {
+					return fmt.Errorf("load sequence: %w", err)
+				}
+			}
+			res, err := insert.ExecContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now))
+			if err != nil {
+				results[i].err = fmt.Errorf("insert message: %w", err)
+				seqs[nm.GroupID] = seq
+				continue
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				seqs[nm.GroupID] = seq
+				m, err := scanMessage(existing.QueryRowContext(ctx, nm.AuthorID, nm.ClientID))
+				if err != nil {
+					results[i].err = fmt.Errorf("load original of resent message: %w", err)
+					continue
+				}
+				results[i].p = Posted{Message: m, Duplicate: true}
+				continue
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				return fmt.Errorf("insert message: %w", err)
+			}
+			seqs[nm.GroupID] = seq + 1
+			m := Message{ID: id, GroupID: nm.GroupID, Seq: seq + 1, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
+				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now))}
+			results[i].p = Posted{Message: m}
+			inserted = append(inserted, m)
+		}
+		return nil
+	})
+	if err != nil {
+		c.log.Error("commit message batch", "messages", len(batch), "err", err)
+		for i := range results {
+			results[i] = postResult{err: fmt.Errorf("commit messages: %w", err)}
+		}
+	} else if c.onCommit != nil && len(inserted) > 0 {
+		c.onCommit(inserted)
+	}
+	for i, r := range batch {
+		r.out <- results[i]
+	}
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Invite is a link that lets people join a private group. Only the SHA-256 of its token is
+// stored, so a database copy does not leak working links.
+type Invite struct {
+	ID        int64
+	GroupID   int64
+	CreatedBy int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	MaxUses   int
+	Uses      int
+}
+
+// ErrInviteUsedUp is returned for an invite that expired or has no uses left.
+var ErrInviteUsedUp = errors.New("invite expired or used up")
+
+// CreateInvite records an invite link for groupID.
+func (s *Store) CreateInvite(ctx context.Context, groupID, createdBy int64, tokenHash []byte, ttl time.Duration, maxUses int) (Invite, error) {
+	now := s.Now()
+	inv := Invite{GroupID: groupID, CreatedBy: createdBy, CreatedAt: now, ExpiresAt: now.Add(ttl), MaxUses: maxUses}
+	res, err := s.w.ExecContext(ctx, `
+		INSERT INTO group_invites (group_id, token_hash, created_by, created_at, expires_at, max_uses)
+		VALUES (?, ?, ?, ?, ?, ?)`, groupID, tokenHash, createdBy, ms(now), ms(inv.ExpiresAt), maxUses)
+	if err != nil {
+		return Invite{}, fmt.Errorf("create invite: %w", err)
+	}
+	if inv.ID, err = res.LastInsertId(); err != nil {
+		return Invite{}, fmt.Errorf("create invite: %w", err)
+	}
+	return inv, nil
+}
+
+// ListInvites returns a group's invites that can still be used, newest first.
+func (s *Store) ListInvites(ctx context.Context, groupID int64) ([]Invite, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT id, group_id, COALESCE(created_by, 0), created_at, expires_at, max_uses, uses
+		FROM group_invites WHERE group_id = ? AND expires_at > ? AND uses < max_uses
+		ORDER BY id DESC`, groupID, ms(s.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("list invites: %w", err)
+	}
+	defer rows.Close()
+	var out []Invite
+	for rows.Next() {
+		var inv Invite
+		var created, expires int64
+		if err := rows.Scan(&inv.ID, &inv.GroupID, &inv.CreatedBy, &created, &expires, &inv.MaxUses, &inv.Uses); err != nil {
+			return nil, fmt.Errorf("list invites: %w", err)
+		}
+		inv.CreatedAt, inv.ExpiresAt = fromMS(created), fromMS(expires)
+		out = append(out, inv)
+	}
+	return out, rows.Err()
+}
+
+// InviteGroup returns the group an invite token hash leads to, without using the invite.
+// An unknown, expired or used-up invite is ErrNotFound.
+func (s *Store) InviteGroup(ctx context.Context, tokenHash []byte) (Group, error) {
+	g, err := scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+`
+		FROM group_invites i JOIN groups g ON g.id = i.group_id
+		WHERE i.token_hash = ? AND i.expires_at > ? AND i.uses < i.max_uses`, tokenHash, ms(s.Now())))
+	if err != nil {
+		return Group{}, notFound(err, "load invite")
+	}
+	return g, nil
+}
+
+// JoinByInvite uses one of an invite's uses and makes userID a member of its group, in one
+// transaction. A member who already belongs uses nothing. An unknown invite is ErrNotFound;
+// an expired or used-up one is ErrInviteUsedUp.
+func (s *Store) JoinByInvite(ctx context.Context, tokenHash []byte, userID int64) (Group, error) {
+	var groupID int64
+	now := ms(s.Now())
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var id, expires int64
+		var maxUses, uses int
+		err := tx.QueryRowContext(ctx, `SELECT id, group_id, expires_at, max_uses, uses
+			FROM group_invites WHERE token_hash = ?`, tokenHash).Scan(&id, &groupID, &expires, &maxUses, &uses)
+		if err != nil {
+			return notFound(err, "load invite")
+		}
+		var member bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships
+			WHERE group_id = ? AND user_id = ?)`, groupID, userID).Scan(&member); err != nil {
+			return fmt.Errorf("check membership: %w", err)
+		}
+		if member {
+			return nil
+		}
+		if expires <= now || uses >= maxUses {
+			return ErrInviteUsedUp
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET uses = uses + 1 WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("use invite: %w", err)
+		}
+		return joinTx(ctx, tx, groupID, userID, now)
+	})
+	if err != nil {
+		return Group{}, err
+	}
+	return s.GroupByID(ctx, groupID)
+}
+
+// JoinRequest is a non-member's request to join a private group.
+type JoinRequest struct {
+	GroupID     int64
+	UserID      int64
+	DisplayName string
+	Note        string
+	CreatedAt   time.Time
+}
+
+// RequestToJoin records a join request; asking again replaces the note.
+func (s *Store) RequestToJoin(ctx context.Context, groupID, userID int64, note string) error {
+	if _, err := s.w.ExecContext(ctx, `
+		INSERT INTO join_requests (group_id, user_id, note, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (group_id, user_id) DO UPDATE SET note = excluded.note`,
+		groupID, userID, note, ms(s.Now())); err != nil {
+		return fmt.Errorf("request to join: %w", err)
+	}
+	return nil
+}
+
+// HasJoinRequest reports whether userID has a pending request for groupID.
+func (s *Store) HasJoinRequest(ctx context.Context, groupID, userID int64) (bool, error) {
+	var ok bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM join_requests WHERE group_id = ? AND user_id = ?)`,
+		groupID, userID).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("check join request: %w", err)
+	}
+	return ok, nil
+}
+
+// ListJoinRequests returns a group's pending requests, oldest first.
+func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequest, error) {
+	rows, err := s.r.QueryContext(ctx, `
+		SELECT r.group_id, r.user_id, u.display_name, r.note, r.created_at
+		FROM join_requests r JOIN users u ON u.id = r.user_id
+		WHERE r.group_id = ? ORDER BY r.created_at, r.user_id`, groupID)
+	if err != nil {
+		return nil, fmt.Errorf("list join requests: %w", err)
+	}
+	defer rows.Close()
+	var out []JoinRequest
+	for rows.Next() {
+		var jr JoinRequest
+		var created int64
+		if err := rows.Scan(&jr.GroupID, &jr.UserID, &jr.DisplayName, &jr.Note, &created); err != nil {
+			return nil, fmt.Errorf("list join requests: %w", err)
+		}
+		jr.CreatedAt = fromMS(created)
+		out = append(out, jr)
+	}
+	return out, rows.Err()
+}
+
+// ApproveJoinRequest turns a pending request into a membership. A missing request is
+// ErrNotFound.
+func (s *Store) ApproveJoinRequest(ctx context.Context, groupID, userID int64) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
+		if err != nil {
+			return fmt.Errorf("approve join request: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return joinTx(ctx, tx, groupID, userID, ms(s.Now()))
+	})
+}
+
+// DenyJoinRequest deletes a pending request. A missing request is ErrNotFound.
+func (s *Store) DenyJoinRequest(ctx context.Context, groupID, userID int64) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
+	if err != nil {
+		return fmt.Errorf("deny join request: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+// Package views renders Hearth's pages and fragments with html/template.
+//
+// layouts/base.html defines the frame ("base"); every page file under pages/ defines
+// "title" and "content"; partials/ holds named fragments that render on their own, so the
+// same partial serves the full page and the HTMX swap. Everything is parsed at start-up and
+// a missing or broken template stops Hearth before it serves anything.
+package views
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed layouts pages partials
+var files embed.FS
+
+// Viewer is the logged-in member as the views see them: never the private username or e-mail.
+type Viewer struct {
+	ID          int64
+	DisplayName string
+	Role        string
+}
+
+// IsAdmin reports whether the viewer is an admin.
+func (v *Viewer) IsAdmin() bool { return v != nil && v.Role == "admin" }
+
+// IsModerator reports whether the viewer is a moderator or admin.
+func (v *Viewer) IsModerator() bool { return v != nil && (v.Role == "moderator" || v.Role == "admin") }
+
+// Page is what every page template receives.
+type Page struct {
+	Title  string
+	Nav    string // which navigation entry is current
+	CSRF   string
+	Viewer *Viewer
+	Flash  string
+	Form   *Form
+	Data   any
+}
+
+// Form carries submitted values and validation messages for a re-rendered form.
+type Form struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Message string // a message about the whole form
+}
+
+// NewForm returns an empty form.
+func NewForm() *Form { return &Form{Values: map[string]string{}, Errors: map[string]string{}} }
+
+// Value returns a submitted value.
+func (f *Form) Value(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// Error returns the message for a field.
+func (f *Form) Error(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// Fail records a field error.
+func (f *Form) Fail(field, msg string) {
+	if _, dup := f.Errors[field]; !dup {
+		f.Errors[field] = msg
+	}
+}
+
+// Valid reports whether no error was recorded.
+func (f *Form) Valid() bool { return f == nil || (len(f.Errors) == 0 && f.Message == "") }
+
+// Renderer holds the parsed templates.
+type Renderer struct {
+	pages    map[string]*template.Template // page name -> base + partials + page
+	partials *template.Template            // every partial, for fragments
+	bufs     sync.Pool
+}
+
+// New parses every template. assetURL maps an asset name to its content-hash URL.
+func New(assetURL func(string) string) (*Renderer, error) {
+	funcs := template.FuncMap{
+		"asset":     assetURL,
+		"timeISO":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"timeShort": timeShort,
+		"dict":      dict,
+		"initial":   initial,
+		"list":      func(s ...string) []string { return s },
+	}
+	common := template.New("").Funcs(funcs)
+	if _, err := common.ParseFS(files, "layouts/*.html", "partials/*.html"); err != nil {
+		return nil, fmt.Errorf("parse layouts and partials: %w", err)
+	}
+	partials, err := template.New("").Funcs(funcs).ParseFS(files, "partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse partials: %w", err)
+	}
+	r := &Renderer{pages: map[string]*template.Template{}, partials: partials}
+	r.bufs.New = func() any { return new(bytes.Buffer) }
+	names, err := fs.Glob(files, "pages/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("list pages: %w", err)
+	}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		t, err := common.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("clone templates for %s: %w", name, err)
+		}
+		if _, err := t.ParseFS(files, file); err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		for _, block := range []string{"title", "content"} {
+			if t.Lookup(block) == nil {
+				return nil, fmt.Errorf("page %s does not define %q", name, block)
+			}
+		}
+		r.pages[name] = t
+	}
+	return r, nil
+}
+
+// HasPage reports whether a page exists; handlers check their pages at start-up through it.
+func (r *Renderer) HasPage(name string) bool { _, ok := r.pages[name]; return ok }
+
+// Page renders a whole page (the base layout around the page's content).
+func (r *Renderer) Page(w io.Writer, name string, p *Page) error {
+	return r.execute(w, name, "base", p)
+}
+
+// PageContent renders only the page's "content" block, for an HTMX swap of the main area.
+func (r *Renderer) PageContent(w io.Writer, name string, p *Page) error {
+	return r.execute(w, name, "content", p)
+}
+
+// Partial renders one named partial on its own.
+func (r *Renderer) Partial(w io.Writer, name string, data any) error {
+	buf := r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
+		return fmt.Errorf("render partial %s: %w", name, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// execute renders into a buffer first so a template error never leaves half a page on the wire.
+func (r *Renderer) execute(w io.Writer, page, tmpl string, p *Page) error {
+	t, ok := r.pages[page]
+	if !ok {
+		return fmt.Errorf("render: no page %q", page)
+	}
+	buf := r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := t.ExecuteTemplate(buf, tmpl, p); err != nil {
+		return fmt.Errorf("render page %s: %w", page, err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func timeShort(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+// dict builds a map from alternating keys and values, to pass several values to a partial.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// initial returns the first letter of a display name, for avatars.
+func initial(name string) string {
+	for _, r := range name {
+		return strings.ToUpper(string(r))
+	}
+	return "?"
+}
