@@ -42,7 +42,9 @@ type client struct {
 
 func (c *client) dial(ctx context.Context) (*websocket.Conn, error) {
 	u := c.ep.URL
-	if c.r.lane.Resumes() && c.lastSeq > 0 {
+	// Always say where to start: without ?after Hearth waits a moment for a resume frame
+	// (what a browser page sends) before it starts the socket at the group's end.
+	if c.r.lane.Resumes() {
 		u += "?after=" + strconv.FormatInt(c.lastSeq, 10)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)

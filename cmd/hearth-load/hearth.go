@@ -1,5 +1,3 @@
-//go:build chat
-
 package main
 
 import (

@@ -49,6 +49,9 @@ func TestSmoke(t *testing.T) {
 	t.Logf("table:\n%s", errOut.String())
 }
 
+// smokeLanes are the lanes the smoke test drives.
+const smokeLanes = "baseline"
+
 func TestScanBodies(t *testing.T) {
 	run := "abcd1234"
 	frame := []byte("t=10 n=3 r=abcd1234\nt=11 n=x r=abcd1234\nt=12 n=4 r=other\nxt=13 n=5 r=abcd1234")
