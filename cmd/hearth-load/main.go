@@ -176,7 +176,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if lim, err := raiseFileLimit(); err == nil && uint64(cfg.Groups*cfg.PerGroup)*2+256 > lim {
+	if lim, err := raiseFileLimit(); err == nil && uint64(cfg.Groups*cfg.PerGroup)+256 > lim {
 		fmt.Fprintf(stderr, "warning: file limit %d is low for %d connections; run `ulimit -n 65536` first\n", lim, cfg.Groups*cfg.PerGroup)
 	}
 	if cfg.Work == "" {
