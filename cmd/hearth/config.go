@@ -31,6 +31,7 @@ type Config struct {
 	MaxBodyBytes   int64
 	LogLevel       slog.Level
 	LogJSON        bool
+	DebugAddr      string // loopback address for pprof; empty: off
 }
 
 // DBPath is the SQLite file inside the data directory.
@@ -58,6 +59,7 @@ var options = []option{
 	{"max-body", "HEARTH_MAX_BODY", "1048576", "largest request body in bytes"},
 	{"log-level", "HEARTH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "HEARTH_LOG_FORMAT", "text", "text or json"},
+	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
 }
 
 // parseConfig reads flags from args (after the subcommand) and the environment.
@@ -133,6 +135,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (Config,
 		c.LogJSON = true
 	default:
 		errs = append(errs, fmt.Errorf("HEARTH_LOG_FORMAT %q: want text or json", v("log-format")))
+	}
+	if c.DebugAddr = v("debug-addr"); c.DebugAddr != "" {
+		if err := checkDebugAddr(c.DebugAddr); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 0 {
 		return Config{}, nil, errs[0]

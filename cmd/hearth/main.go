@@ -119,6 +119,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) e
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	go sweepSessions(ctx, st, log)
+	serveDebug(ctx, cfg.DebugAddr, log)
 	log.Info("Hearth is running", "url", cfg.BaseURL.String(), "addr", ln.Addr().String(), "data", cfg.DBPath())
 	fmt.Printf("Hearth is running at %s\n", cfg.BaseURL)
 
