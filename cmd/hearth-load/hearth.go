@@ -31,6 +31,7 @@ type hearthLane struct {
 	data string
 	pid  int
 	proc *proc
+	dbg  string // pprof base URL when the tool started the server with -profile
 }
 
 const hearthPkg = "github.com/hearth-community/hearth/cmd/hearth"
@@ -67,6 +68,15 @@ func (l *hearthLane) Start(ctx context.Context) error {
 	env := []string{"HEARTH_ADDR=" + addr, "HEARTH_DATA=" + l.data, "HEARTH_BASE_URL=" + l.base.String()}
 	if l.cfg.HearthSync != "" {
 		env = append(env, "HEARTH_SYNCHRONOUS="+l.cfg.HearthSync)
+	}
+	if l.cfg.Profile != "" {
+		dport, err := freePort()
+		if err != nil {
+			return err
+		}
+		daddr := "127.0.0.1:" + strconv.Itoa(dport)
+		env = append(env, "HEARTH_DEBUG_ADDR="+daddr)
+		l.dbg = "http://" + daddr
 	}
 	env = append(env, l.cfg.HearthEnv...)
 	p, err := startProc(bin, []string{"serve"}, env, l.work, filepath.Join(l.work, "hearth.log"))
@@ -159,6 +169,9 @@ func (l *hearthLane) Provision(ctx context.Context, groups, perGroup int) ([]end
 	}
 	return eps, nil
 }
+
+// DebugURL is where the server serves pprof, if it does.
+func (l *hearthLane) DebugURL() string { return l.dbg }
 
 func (l *hearthLane) Pids() []int { return []int{l.pid} }
 

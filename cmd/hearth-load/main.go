@@ -72,6 +72,7 @@ type config struct {
 	Work        string
 	JSON        bool
 	Quiet       bool
+	Profile     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -108,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Work, "work", "", "working directory for binaries, data and logs (default: a new temp dir, removed after)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
 	fs.BoolVar(&c.Quiet, "q", false, "no progress lines")
+	fs.StringVar(&c.Profile, "profile", "", "fanout/page with a Hearth the tool starts: write the server's CPU profile of the measured window to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -295,8 +297,10 @@ func runLane(ctx context.Context, cfg config, name string, i int, progress io.Wr
 
 	switch cfg.Mode {
 	case "fanout":
+		prof := startProfile(ctx, l, cfg.Profile, cfg.Warmup, cfg.Duration-cfg.Warmup, progress)
 		ph, _ := r.publish(ctx, cfg.Rate, cfg.Duration, cfg.Warmup, cfg.Drain, 0)
 		res.Fanout = &ph
+		prof()
 	case "saturate":
 		var n int64
 		rate := cfg.SatStart
@@ -320,7 +324,9 @@ func runLane(ctx context.Context, cfg config, name string, i int, progress io.Wr
 		if ph.Lost != 0 || !ph.Drained {
 			return res, fmt.Errorf("seeding %d messages of history: lost %d, drained %v", cfg.History, ph.Lost, ph.Drained)
 		}
+		prof := startProfile(ctx, l, cfg.Profile, time.Second, cfg.PageDuration-2*time.Second, progress)
 		pr, err := pageLoad(ctx, eps[0], pids, cfg.PageConns, cfg.PageDuration, cfg.History)
+		prof()
 		if err != nil {
 			return res, err
 		}
