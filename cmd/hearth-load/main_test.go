@@ -62,3 +62,19 @@ func TestScanBodies(t *testing.T) {
 		t.Fatalf("scanBodies = %v, want %v", got, want)
 	}
 }
+
+func TestHearthParse(t *testing.T) {
+	l := &hearthLane{run: "abcd1234"}
+	frame := []byte(`<div hx-swap-oob="beforeend:#messages"><article id="msg-7" class="msg" data-seq="41" data-author="3">
+<header class="msg-meta"><span class="msg-author">x</span></header>
+<div class="msg-body">t=100 n=6 r=abcd1234</div></article></div>
+<input type="hidden" id="chat-client-id" name="client_id" value="zz" hx-swap-oob="true">
+<div hx-swap-oob="beforeend:#messages"><article id="msg-9" class="msg" data-seq="42" data-author="3">
+<div class="msg-body">t=200 n=8 r=abcd1234</div></article></div>`)
+	var got [][3]int64
+	l.Parse(frame, func(seq, t, n int64) { got = append(got, [3]int64{seq, t, n}) })
+	want := [][3]int64{{41, 100, 6}, {42, 200, 8}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("Parse = %v, want %v", got, want)
+	}
+}
