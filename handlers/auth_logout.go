@@ -24,4 +24,4 @@ func (h *Handler) Logout(c echo.Context) error {
 
 // sessionEnded is called after a session is deleted, so live connections that belong to it
 // can be closed at once. The live chat hooks in here.
-func (h *Handler) sessionEnded(userID, sessionID int64) {}
+func (h *Handler) sessionEnded(userID, sessionID int64) { h.chat.KickSession(sessionID) }

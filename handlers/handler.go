@@ -9,6 +9,9 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/static"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
@@ -33,6 +36,9 @@ type Config struct {
 	AuthPerMinute int
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
+	// filled in by New; zero values are the hub's defaults.
+	Chat chat.Options
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
@@ -55,10 +61,14 @@ type Handler struct {
 	assets    *static.Assets
 	log       *slog.Logger
 	passwords *passwordHasher
+	chat      *chat.Hub
+	frames    *chatFrames
+	upgrader  websocket.Upgrader
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
-var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals"}
+var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals",
+	"groups", "group", "group_form", "group_manage", "invite"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
@@ -86,5 +96,17 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw}, nil
+	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw}
+	h.frames = newChatFrames(d.Views, d.Store)
+	co := d.Config.Chat
+	co.Store, co.Frames, co.Logger = d.Store, h.frames, d.Logger
+	if h.chat, err = chat.New(co); err != nil {
+		return nil, err
+	}
+	h.upgrader = newUpgrader()
+	return h, nil
 }
+
+// Close stops the live chat: open sockets are told to reconnect later and queued messages
+// are written before it returns. Call it after the HTTP server has shut down.
+func (h *Handler) Close() error { return h.chat.Close() }

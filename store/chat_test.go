@@ -132,8 +132,8 @@ func TestInviteExpiryAndUses(t *testing.T) {
 	if _, err := s.JoinByInvite(ctx, tok[:], c.ID); !errors.Is(err, ErrInviteUsedUp) {
 		t.Fatalf("third use err = %v", err)
 	}
-	if _, err := s.InviteGroup(ctx, tok[:]); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("used-up invite lookup err = %v", err)
+	if ig, usable, err := s.InviteByToken(ctx, tok[:]); err != nil || usable || ig.ID != g.ID {
+		t.Fatalf("used-up invite lookup = %v, %v, %v", ig.ID, usable, err)
 	}
 
 	exp := sha256.Sum256([]byte("expired"))

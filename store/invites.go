@@ -62,16 +62,22 @@ func (s *Store) ListInvites(ctx context.Context, groupID int64) ([]Invite, error
 	return out, rows.Err()
 }
 
-// InviteGroup returns the group an invite token hash leads to, without using the invite.
-// An unknown, expired or used-up invite is ErrNotFound.
-func (s *Store) InviteGroup(ctx context.Context, tokenHash []byte) (Group, error) {
+// InviteByToken returns the group an invite token hash leads to, without using the invite,
+// and whether the invite can still be used. An unknown token is ErrNotFound.
+func (s *Store) InviteByToken(ctx context.Context, tokenHash []byte) (Group, bool, error) {
+	var usable bool
 	g, err := scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+`
 		FROM group_invites i JOIN groups g ON g.id = i.group_id
-		WHERE i.token_hash = ? AND i.expires_at > ? AND i.uses < i.max_uses`, tokenHash, ms(s.Now())))
+		WHERE i.token_hash = ?`, tokenHash))
 	if err != nil {
-		return Group{}, notFound(err, "load invite")
+		return Group{}, false, notFound(err, "load invite")
 	}
-	return g, nil
+	err = s.r.QueryRowContext(ctx, `SELECT expires_at > ? AND uses < max_uses FROM group_invites WHERE token_hash = ?`,
+		ms(s.Now()), tokenHash).Scan(&usable)
+	if err != nil {
+		return Group{}, false, notFound(err, "load invite")
+	}
+	return g, usable, nil
 }
 
 // JoinByInvite uses one of an invite's uses and makes userID a member of its group, in one

@@ -98,6 +98,12 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		"dict":      dict,
 		"initial":   initial,
 		"list":      func(s ...string) []string { return s },
+		// Live chat (chattext.go).
+		"chatText":      chatText,
+		"mentions":      mentions,
+		"reactionEmoji": reactionEmoji,
+		"reactionLabel": reactionLabel,
+		"timeClock":     func(t time.Time) string { return t.UTC().Format("15:04") },
 	}
 	common := template.New("").Funcs(funcs)
 	if _, err := common.ParseFS(files, "layouts/*.html", "partials/*.html"); err != nil {

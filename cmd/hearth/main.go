@@ -136,6 +136,11 @@ func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) e
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	// Sockets are hijacked, so Shutdown leaves them to the hub: it closes them (clients
+	// reconnect and resume) and writes every queued message before returning.
+	if err := h.Close(); err != nil {
+		return fmt.Errorf("shutdown chat: %w", err)
+	}
 	return nil
 }
 

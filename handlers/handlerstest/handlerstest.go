@@ -19,6 +19,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/hearth-community/hearth/handlers"
+	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/static"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
@@ -39,6 +40,9 @@ type Option func(*handlers.Config)
 
 // WithAuthRate sets the login/registration limit per minute.
 func WithAuthRate(n int) Option { return func(c *handlers.Config) { c.AuthPerMinute = n } }
+
+// WithChat tunes the live chat hub, e.g. shorter timers.
+func WithChat(f func(*chat.Options)) Option { return func(c *handlers.Config) { f(&c.Chat) } }
 
 // Quiet is the logger tests use: warnings and errors only.
 func Quiet() *slog.Logger {
@@ -79,6 +83,7 @@ func New(t testing.TB, opts ...Option) *App {
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
+		h.Close()
 		st.Close()
 	})
 	return &App{t: t, URL: base.String(), Server: srv, Store: st, Handler: h, DBPath: dbPath}

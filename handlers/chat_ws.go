@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/handlers/chat"
+)
+
+// newUpgrader keeps idle sockets small: small per-connection buffers, and write buffers
+// borrowed from a pool only while a frame is being written.
+func newUpgrader() websocket.Upgrader {
+	return websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		WriteBufferPool: &sync.Pool{},
+		// ChatSocket checks the Origin itself before upgrading.
+		CheckOrigin: func(*http.Request) bool { return true },
+	}
+}
+
+// ChatSocket upgrades a member's request to the group's live chat socket. It checks
+// membership (a private group's outsider gets the usual 404) and that the page asking is
+// Hearth's own (Origin), hands the socket to the hub and returns.
+func (h *Handler) ChatSocket(c echo.Context) error {
+	gc, err := h.loadMemberGroup(c)
+	if err != nil {
+		return err
+	}
+	r := c.Request()
+	if !h.sameOrigin(r) {
+		return &Error{Code: http.StatusForbidden, Message: "The live chat only accepts connections from Hearth's own pages."}
+	}
+	after, ok := chat.ParseAfter(c.QueryParam("after"))
+	if !ok {
+		return &Error{Code: http.StatusBadRequest, Message: "after must be a message sequence number."}
+	}
+	ws, err := h.upgrader.Upgrade(c.Response(), r, nil)
+	if err != nil {
+		// The upgrader has answered the client already.
+		requestLogger(c, h.log).Warn("websocket upgrade", "err", err)
+		return nil
+	}
+	sess := currentSession(c)
+	h.chat.Attach(ws, chat.Client{UserID: gc.user.ID, SessionID: sess.ID, DisplayName: gc.user.DisplayName,
+		GroupID: gc.g.ID, After: after})
+	return nil
+}
+
+// sameOrigin reports whether the request's Origin is Hearth's base URL (or, with no base
+// URL configured, the request's own host). A missing Origin is refused: browsers always
+// send one on websocket requests.
+func (h *Handler) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get(echo.HeaderOrigin)
+	if origin == "" {
+		return false
+	}
+	if u, err := url.Parse(origin); err == nil && u.Scheme == h.cfg.BaseURL.Scheme && u.Host == h.cfg.BaseURL.Host {
+		return true
+	}
+	return h.sameHostOrigin(origin, r)
+}

@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
+
+// validateGroup checks a submitted group form and returns the input it describes.
+func validateGroup(f *views.Form) store.GroupInput {
+	in := store.GroupInput{
+		Name:        strings.TrimSpace(f.Value("name")),
+		Slug:        strings.ToLower(strings.TrimSpace(f.Value("slug"))),
+		Description: strings.TrimSpace(f.Value("description")),
+		Guidelines:  strings.TrimSpace(f.Value("guidelines")),
+		Visibility:  store.Visibility(f.Value("visibility")),
+	}
+	if n := utf8.RuneCountInString(in.Name); n < 3 || n > 80 {
+		f.Fail("name", "Give the group a name of 3 to 80 characters.")
+	}
+	if !slugPattern.MatchString(in.Slug) || in.Slug == "new" {
+		f.Fail("slug", "Use 3–40 lowercase letters, digits and dashes, starting and ending with a letter or digit.")
+	}
+	if utf8.RuneCountInString(in.Description) > 500 {
+		f.Fail("description", "Keep the description under 500 characters.")
+	}
+	if in.Guidelines == "" {
+		f.Fail("guidelines", "Write the guidelines members agree to when they join.")
+	} else if utf8.RuneCountInString(in.Guidelines) > 4000 {
+		f.Fail("guidelines", "Keep the guidelines under 4,000 characters.")
+	}
+	if in.Visibility != store.Public && in.Visibility != store.Private {
+		f.Fail("visibility", "Choose public or private.")
+	}
+	return in
+}
+
+func groupForm(c echo.Context) *views.Form {
+	f := views.NewForm()
+	for _, k := range []string{"name", "slug", "description", "guidelines", "visibility"} {
+		f.Values[k] = c.FormValue(k)
+	}
+	return f
+}
+
+func (h *Handler) renderGroupForm(c echo.Context, status int, g *store.Group, f *views.Form) error {
+	title := "Create a group"
+	if g != nil {
+		title = "Edit " + g.Name
+	}
+	p := h.page(c, title, "groups")
+	p.Form, p.Data = f, map[string]any{"Group": g}
+	return h.respond(c, status, "group_form", "", p)
+}
+
+// GroupNew shows the empty group form (site moderators and admins).
+func (h *Handler) GroupNew(c echo.Context) error {
+	f := views.NewForm()
+	f.Values["visibility"] = string(store.Public)
+	return h.renderGroupForm(c, http.StatusOK, nil, f)
+}
+
+// GroupCreate creates a group; its creator becomes its first group moderator.
+func (h *Handler) GroupCreate(c echo.Context) error {
+	f := groupForm(c)
+	in := validateGroup(f)
+	if !f.Valid() {
+		return h.renderGroupForm(c, http.StatusUnprocessableEntity, nil, f)
+	}
+	g, err := h.store.CreateGroup(c.Request().Context(), in, currentUser(c).ID)
+	if errors.Is(err, store.ErrSlugTaken) {
+		f.Fail("slug", "Another group already uses this address.")
+		return h.renderGroupForm(c, http.StatusUnprocessableEntity, nil, f)
+	}
+	if err != nil {
+		return internal(err)
+	}
+	return redirect(c, "/groups/"+g.Slug)
+}

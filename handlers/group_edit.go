@@ -1,0 +1,59 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+// loadEditableGroup is loadGroup plus the site role check for editing: moderators and
+// admins. Others get 404 for private groups they cannot see and 403 otherwise.
+func (h *Handler) loadEditableGroup(c echo.Context) (groupCtx, error) {
+	gc, err := h.loadGroup(c)
+	if err != nil {
+		return gc, err
+	}
+	if !gc.user.Role.AtLeast(store.RoleModerator) {
+		return gc, errForbidden
+	}
+	return gc, nil
+}
+
+// GroupEditForm shows a group's form filled in.
+func (h *Handler) GroupEditForm(c echo.Context) error {
+	gc, err := h.loadEditableGroup(c)
+	if err != nil {
+		return err
+	}
+	f := views.NewForm()
+	f.Values = map[string]string{"name": gc.g.Name, "slug": gc.g.Slug, "description": gc.g.Description,
+		"guidelines": gc.g.Guidelines, "visibility": string(gc.g.Visibility)}
+	return h.renderGroupForm(c, http.StatusOK, &gc.g, f)
+}
+
+// GroupEdit saves a group's name, address, description, guidelines and visibility.
+func (h *Handler) GroupEdit(c echo.Context) error {
+	gc, err := h.loadEditableGroup(c)
+	if err != nil {
+		return err
+	}
+	f := groupForm(c)
+	in := validateGroup(f)
+	if !f.Valid() {
+		return h.renderGroupForm(c, http.StatusUnprocessableEntity, &gc.g, f)
+	}
+	g, err := h.store.UpdateGroup(c.Request().Context(), gc.g.ID, in)
+	if errors.Is(err, store.ErrSlugTaken) {
+		f.Fail("slug", "Another group already uses this address.")
+		return h.renderGroupForm(c, http.StatusUnprocessableEntity, &gc.g, f)
+	}
+	if err != nil {
+		return internal(err)
+	}
+	h.frames.forget(g.ID)
+	return redirect(c, "/groups/"+g.Slug)
+}

@@ -1,0 +1,158 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+// loadManagedGroup is loadGroup for group moderators (and site moderators).
+func (h *Handler) loadManagedGroup(c echo.Context) (groupCtx, error) {
+	gc, err := h.loadGroup(c)
+	if err != nil {
+		return gc, err
+	}
+	if !gc.canManage() {
+		return gc, errForbidden
+	}
+	return gc, nil
+}
+
+// GroupManage lists a group's invite links and pending join requests.
+func (h *Handler) GroupManage(c echo.Context) error {
+	gc, err := h.loadManagedGroup(c)
+	if err != nil {
+		return err
+	}
+	return h.renderManage(c, gc, http.StatusOK, "", nil)
+}
+
+func (h *Handler) renderManage(c echo.Context, gc groupCtx, status int, newLink string, f *views.Form) error {
+	ctx := c.Request().Context()
+	invites, err := h.store.ListInvites(ctx, gc.g.ID)
+	if err != nil {
+		return internal(err)
+	}
+	reqs, err := h.store.ListJoinRequests(ctx, gc.g.ID)
+	if err != nil {
+		return internal(err)
+	}
+	p := h.page(c, "Invites and requests", "groups")
+	p.Form = f
+	p.Data = map[string]any{"Group": gc.g, "Invites": invites, "Requests": reqs, "NewLink": newLink}
+	return h.respond(c, status, "group_manage", "", p)
+}
+
+// GroupInviteCreate makes an invite link valid for some days and some uses. The link is
+// shown once; only its hash is stored.
+func (h *Handler) GroupInviteCreate(c echo.Context) error {
+	gc, err := h.loadManagedGroup(c)
+	if err != nil {
+		return err
+	}
+	days, err1 := strconv.Atoi(c.FormValue("days"))
+	uses, err2 := strconv.Atoi(c.FormValue("uses"))
+	if err1 != nil || err2 != nil || days < 1 || days > 90 || uses < 1 || uses > 500 {
+		f := views.NewForm()
+		f.Message = "Choose 1 to 90 days and 1 to 500 uses."
+		return h.renderManage(c, gc, http.StatusUnprocessableEntity, "", f)
+	}
+	token := newToken()
+	sum := sha256.Sum256([]byte(token))
+	if _, err := h.store.CreateInvite(c.Request().Context(), gc.g.ID, gc.user.ID, sum[:], time.Duration(days)*24*time.Hour, uses); err != nil {
+		return internal(err)
+	}
+	link := strings.TrimRight(h.cfg.BaseURL.String(), "/") + "/invites/" + token
+	return h.renderManage(c, gc, http.StatusOK, link, nil)
+}
+
+func inviteHash(c echo.Context) []byte {
+	sum := sha256.Sum256([]byte(c.Param("token")))
+	return sum[:]
+}
+
+func (h *Handler) renderInvite(c echo.Context, status int, data map[string]any, f *views.Form) error {
+	p := h.page(c, "Invitation", "groups")
+	data["Token"] = c.Param("token")
+	p.Data, p.Form = data, f
+	return h.respond(c, status, "invite", "", p)
+}
+
+// InviteShow is an invite link's landing page: the group's guidelines and a join form, or,
+// for a spent link, a way to ask the moderators instead.
+func (h *Handler) InviteShow(c echo.Context) error {
+	g, usable, err := h.store.InviteByToken(c.Request().Context(), inviteHash(c))
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return internal(err)
+	}
+	if _, err := h.store.MembershipOf(c.Request().Context(), g.ID, currentUser(c).ID); err == nil {
+		return redirect(c, "/groups/"+g.Slug)
+	}
+	data := map[string]any{}
+	if usable {
+		data["Group"] = g
+	}
+	return h.renderInvite(c, http.StatusOK, data, nil)
+}
+
+// InviteAccept uses one of the invite's uses and joins the group.
+func (h *Handler) InviteAccept(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, usable, err := h.store.InviteByToken(ctx, inviteHash(c))
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return internal(err)
+	}
+	if !usable {
+		return h.renderInvite(c, http.StatusGone, map[string]any{}, nil)
+	}
+	if c.FormValue("accept_guidelines") != "yes" {
+		f := views.NewForm()
+		f.Fail("accept_guidelines", msgAcceptGuidelines)
+		return h.renderInvite(c, http.StatusUnprocessableEntity, map[string]any{"Group": g}, f)
+	}
+	g, err = h.store.JoinByInvite(ctx, inviteHash(c), currentUser(c).ID)
+	switch {
+	case errors.Is(err, store.ErrInviteUsedUp):
+		return h.renderInvite(c, http.StatusGone, map[string]any{}, nil)
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case err != nil:
+		return internal(err)
+	}
+	return redirect(c, "/groups/"+g.Slug)
+}
+
+// InviteRequest asks a private group's moderators to let the member in, through a link
+// that can no longer be used on its own.
+func (h *Handler) InviteRequest(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, _, err := h.store.InviteByToken(ctx, inviteHash(c))
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	}
+	if err != nil {
+		return internal(err)
+	}
+	note := strings.TrimSpace(c.FormValue("note"))
+	if len([]rune(note)) > 500 {
+		note = string([]rune(note)[:500])
+	}
+	if err := h.store.RequestToJoin(ctx, g.ID, currentUser(c).ID, note); err != nil {
+		return internal(err)
+	}
+	return h.renderInvite(c, http.StatusOK, map[string]any{"Requested": true}, nil)
+}

@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/handlers/chat"
+	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
+)
+
+// historyPage is how many messages the page and each older page carry.
+const historyPage = 50
+
+// groupCtx is a group as the current member may see it.
+type groupCtx struct {
+	g      store.Group
+	user   *store.User
+	member bool
+	m      store.Membership
+}
+
+// canManage: group moderators and site moderators manage invites and requests.
+func (gc groupCtx) canManage() bool {
+	return (gc.member && gc.m.IsModerator) || gc.user.Role.AtLeast(store.RoleModerator)
+}
+
+// loadGroup resolves :slug for the current member. A private group they do not belong to
+// is the same errNotFound as a group that does not exist, so its existence leaks nowhere.
+func (h *Handler) loadGroup(c echo.Context) (groupCtx, error) {
+	ctx := c.Request().Context()
+	gc := groupCtx{user: currentUser(c)}
+	g, err := h.store.GroupBySlug(ctx, c.Param("slug"))
+	if errors.Is(err, store.ErrNotFound) {
+		return gc, errNotFound
+	}
+	if err != nil {
+		return gc, internal(err)
+	}
+	gc.g = g
+	m, err := h.store.MembershipOf(ctx, g.ID, gc.user.ID)
+	switch {
+	case err == nil:
+		gc.member, gc.m = true, m
+	case !errors.Is(err, store.ErrNotFound):
+		return gc, internal(err)
+	case g.Visibility == store.Private:
+		return gc, errNotFound
+	}
+	return gc, nil
+}
+
+// loadMemberGroup is loadGroup for actions only members may take: a public group's
+// non-member is told to join first.
+func (h *Handler) loadMemberGroup(c echo.Context) (groupCtx, error) {
+	gc, err := h.loadGroup(c)
+	if err == nil && !gc.member {
+		err = &Error{Code: http.StatusForbidden, Message: "Join this group to take part in its chat."}
+	}
+	return gc, err
+}
+
+// historyData is what the chat_history partial renders.
+type historyData struct {
+	Slug     string
+	Messages []chatMessageView
+	More     bool
+	Before   int64
+}
+
+func (h *Handler) history(c echo.Context, gc groupCtx, before int64) (historyData, error) {
+	msgs, err := h.store.MessagesBefore(c.Request().Context(), gc.g.ID, before, historyPage+1)
+	if err != nil {
+		return historyData{}, internal(err)
+	}
+	hd := historyData{Slug: gc.g.Slug}
+	if len(msgs) > historyPage {
+		msgs, hd.More = msgs[1:], true
+	}
+	for _, m := range msgs {
+		hd.Messages = append(hd.Messages, chatMessageView{M: m, Slug: gc.g.Slug, Viewer: gc.user.DisplayName})
+	}
+	if len(msgs) > 0 {
+		hd.Before = msgs[0].Seq
+	}
+	return hd, nil
+}
+
+// GroupShow is a group's page: the chat for members, guidelines and a join form for others.
+func (h *Handler) GroupShow(c echo.Context) error {
+	gc, err := h.loadGroup(c)
+	if err != nil {
+		return err
+	}
+	return h.renderGroup(c, gc, http.StatusOK, nil)
+}
+
+func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *views.Form) error {
+	ctx := c.Request().Context()
+	members, err := h.store.CountMembers(ctx, gc.g.ID)
+	if err != nil {
+		return internal(err)
+	}
+	data := map[string]any{
+		"Group": gc.g, "Member": gc.member, "Members": members, "Online": h.chat.Online(gc.g.ID),
+		"CanManage": gc.canManage() && gc.g.Visibility == store.Private,
+		"CanEdit":   gc.user.Role.AtLeast(store.RoleModerator),
+		"Typing":    []string(nil),
+	}
+	if gc.member {
+		hd, err := h.history(c, gc, 0)
+		if err != nil {
+			return err
+		}
+		data["History"], data["ClientID"] = hd, chat.NewClientID()
+		if n := len(hd.Messages); n > 0 {
+			if err := h.store.MarkRead(ctx, gc.g.ID, gc.user.ID, hd.Messages[n-1].M.Seq); err != nil {
+				requestLogger(c, h.log).Warn("mark group read", "group", gc.g.ID, "err", err)
+			}
+		}
+	}
+	p := h.page(c, gc.g.Name, "groups")
+	p.Data, p.Form = data, form
+	return h.respond(c, status, "group", "", p)
+}

@@ -1,0 +1,21 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// MessageDelete removes a member's own message; everyone sees "message removed" live.
+func (h *Handler) MessageDelete(c echo.Context) error {
+	gc, m, err := h.loadMessage(c)
+	if err != nil {
+		return err
+	}
+	m, err = h.store.DeleteMessage(c.Request().Context(), m.ID, gc.user.ID)
+	if err != nil {
+		return messageError(err)
+	}
+	h.chat.MessageChanged(m)
+	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug})
+}

@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+// MessageReact adds or takes back the member's supportive reaction; counts update live.
+func (h *Handler) MessageReact(c echo.Context) error {
+	gc, m, err := h.loadMessage(c)
+	if err != nil {
+		return err
+	}
+	kind := c.FormValue("kind")
+	if !store.ValidReaction(kind) {
+		return &Error{Code: http.StatusBadRequest, Message: "That reaction is not available."}
+	}
+	m, err = h.store.ToggleReaction(c.Request().Context(), m.ID, gc.user.ID, kind)
+	if err != nil {
+		return messageError(err)
+	}
+	h.chat.MessageChanged(m)
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,29 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+)
+
+// MessagesHistory returns the page of messages before ?before=SEQ, with the sentinel that
+// loads the page before it when scrolled into view (HTMX "revealed").
+func (h *Handler) MessagesHistory(c echo.Context) error {
+	gc, err := h.loadGroup(c)
+	if err != nil {
+		return err
+	}
+	before, err := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	if err != nil || before < 1 {
+		return &Error{Code: http.StatusBadRequest, Message: "before must be a message sequence number."}
+	}
+	hd, err := h.history(c, gc, before)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(http.StatusOK)
+	return h.views.Partial(c.Response(), "chat_history", hd)
+}
