@@ -14,7 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/hearth-community/hearth/handlers"
+	"github.com/hearth-community/hearth/handlers/chat"
 )
 
 // Config is Hearth's whole configuration, parsed once from flags and HEARTH_* environment
@@ -31,7 +34,9 @@ type Config struct {
 	MaxBodyBytes   int64
 	LogLevel       slog.Level
 	LogJSON        bool
-	DebugAddr      string // loopback address for pprof; empty: off
+	DebugAddr      string  // loopback address for pprof; empty: off
+	ChatSendRate   float64 // messages per second per member, sustained
+	ChatSendBurst  int     // messages a member may send at once before the rate applies
 }
 
 // DBPath is the SQLite file inside the data directory.
@@ -42,6 +47,7 @@ func (c Config) Handlers() handlers.Config {
 	return handlers.Config{
 		BaseURL: c.BaseURL, BaseURLExplicit: c.BaseURLSet, SessionTTL: c.SessionTTL,
 		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes,
+		Chat: chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst},
 	}
 }
 
@@ -59,6 +65,8 @@ var options = []option{
 	{"max-body", "HEARTH_MAX_BODY", "1048576", "largest request body in bytes"},
 	{"log-level", "HEARTH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "HEARTH_LOG_FORMAT", "text", "text or json"},
+	{"chat-send-rate", "HEARTH_CHAT_SEND_RATE", "1", "chat messages per second each member may send, sustained"},
+	{"chat-send-burst", "HEARTH_CHAT_SEND_BURST", "5", "chat messages a member may send in a quick burst"},
 	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
 }
 
@@ -135,6 +143,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string) (Config,
 		c.LogJSON = true
 	default:
 		errs = append(errs, fmt.Errorf("HEARTH_LOG_FORMAT %q: want text or json", v("log-format")))
+	}
+	if c.ChatSendRate, err = strconv.ParseFloat(v("chat-send-rate"), 64); err != nil || c.ChatSendRate <= 0 || c.ChatSendRate > 1000 {
+		errs = append(errs, fmt.Errorf("HEARTH_CHAT_SEND_RATE %q: want messages per second, above 0 and at most 1000", v("chat-send-rate")))
+	}
+	if c.ChatSendBurst, err = strconv.Atoi(v("chat-send-burst")); err != nil || c.ChatSendBurst < 1 || c.ChatSendBurst > 10000 {
+		errs = append(errs, fmt.Errorf("HEARTH_CHAT_SEND_BURST %q: want a whole number from 1 to 10000", v("chat-send-burst")))
 	}
 	if c.DebugAddr = v("debug-addr"); c.DebugAddr != "" {
 		if err := checkDebugAddr(c.DebugAddr); err != nil {
