@@ -50,7 +50,7 @@ func TestSmoke(t *testing.T) {
 }
 
 // smokeLanes are the lanes the smoke test drives.
-const smokeLanes = "baseline"
+const smokeLanes = "both"
 
 func TestScanBodies(t *testing.T) {
 	run := "abcd1234"
