@@ -194,8 +194,13 @@ func (l *hearthLane) Parse(frame []byte, fn func(seq, t, n int64)) {
 	prev := 0
 	scanBodies(frame, l.run, func(off int, t, n int64) {
 		// The message's data-seq is the last one between the previous body and this one.
-		if i := bytes.LastIndex(frame[prev:off], dataSeq); i >= 0 {
-			seq, _, _ = digits(frame, prev+i+len(dataSeq))
+		for {
+			i := bytes.Index(frame[prev:off], dataSeq)
+			if i < 0 {
+				break
+			}
+			prev += i + len(dataSeq)
+			seq, _, _ = digits(frame, prev)
 		}
 		prev = off
 		fn(seq, t, n)

@@ -58,27 +58,42 @@ func body(dst []byte, t time.Time, n int64, run string) []byte {
 	return append(dst, run...)
 }
 
-// scanBodies finds "t=<int> n=<int> r=<run>" in frame and calls fn with its offset.
+// scanBodies finds "t=<int> n=<int> r=<run>" in frame and calls fn with its offset. It
+// looks for the rare " r=<run>" marker and parses backwards from it: searching forward for
+// "t=" would stop at every hx-target= and datetime= in Hearth's HTML.
 func scanBodies(frame []byte, run string, fn func(off int, t, n int64)) {
+	marker := " r=" + run
 	i := 0
 	for {
-		j := bytes.Index(frame[i:], []byte("t="))
+		j := bytes.Index(frame[i:], []byte(marker))
 		if j < 0 {
 			return
 		}
-		off := i + j
-		i = off + 2
-		t, k, ok := digits(frame, i)
-		if !ok || !bytes.HasPrefix(frame[k:], []byte(" n=")) {
+		k := i + j
+		i = k + len(marker)
+		n, k, ok := digitsBack(frame, k)
+		if !ok || k < 3 || string(frame[k-3:k]) != " n=" {
 			continue
 		}
-		n, k, ok := digits(frame, k+3)
-		if !ok || !bytes.HasPrefix(frame[k:], []byte(" r=")) || !bytes.HasPrefix(frame[k+3:], []byte(run)) {
+		t, k, ok := digitsBack(frame, k-3)
+		if !ok || k < 2 || string(frame[k-2:k]) != "t=" {
 			continue
 		}
-		i = k + 3 + len(run)
-		fn(off, t, n)
+		fn(k-2, t, n)
 	}
+}
+
+// digitsBack parses the decimal number that ends just before b[end].
+func digitsBack(b []byte, end int) (v int64, start int, ok bool) {
+	start = end
+	for start > 0 && b[start-1] >= '0' && b[start-1] <= '9' && end-start < 19 {
+		start--
+	}
+	if start == end {
+		return 0, end, false
+	}
+	v, _, _ = digits(b, start)
+	return v, start, true
 }
 
 func digits(b []byte, i int) (v int64, end int, ok bool) {

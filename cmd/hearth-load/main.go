@@ -31,6 +31,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -74,6 +75,7 @@ type config struct {
 	JSON        bool
 	Quiet       bool
 	Profile     string
+	ToolProfile string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -110,6 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Work, "work", "", "working directory for binaries, data and logs (default: a new temp dir, removed after)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON on stdout (the table goes to stderr)")
 	fs.BoolVar(&c.Quiet, "q", false, "no progress lines")
+	fs.StringVar(&c.ToolProfile, "tool-profile", "", "write the load tool's own CPU profile to this file")
 	fs.StringVar(&c.Profile, "profile", "", "fanout/page with a Hearth the tool starts: write the server's CPU profile of the measured window to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -189,6 +192,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer os.RemoveAll(dir)
 		cfg.Work = dir
+	}
+	if cfg.ToolProfile != "" {
+		f, err := os.Create(cfg.ToolProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	progress := stderr
 	if cfg.Quiet {
