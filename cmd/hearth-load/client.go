@@ -142,6 +142,7 @@ func (c *client) read(ws *websocket.Conn) error {
 			return err
 		}
 		now := time.Now()
+		c.r.frames.Add(1)
 		c.r.lane.Parse(buf.Bytes(), func(seq, t, n int64) {
 			if seq > c.lastSeq {
 				c.lastSeq = seq

@@ -53,6 +53,7 @@ func metrics(mode string) []metric {
 			{"lost", "lost", "0", -1, fan(func(p *phase) float64 { return float64(p.Lost) })},
 			{"duplicates", "duplicated", "0", -1, fan(func(p *phase) float64 { return float64(p.Dups) })},
 			{"unsent", "unsent (tool overloaded)", "0", -1, fan(func(p *phase) float64 { return float64(p.Unsent) })},
+			{"deliveries_per_frame", "messages per websocket frame", "", +1, fan(func(p *phase) float64 { return p.MsgsPerFrame })},
 			{"cpu_us_per_delivery", "server CPU µs/delivery", "", -1, fan(func(p *phase) float64 { return p.CPUPerDelivUS })},
 			{"server_cpu_cores", "server CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.CPUSeconds / p.Seconds })},
 			{"tool_cpu_cores", "tool CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.ToolCPUSeconds / p.Seconds })},

@@ -28,6 +28,7 @@ type runner struct {
 	sent    []atomic.Int64 // per group: messages written to the server
 
 	delivered, dups, foreign atomic.Int64
+	frames                   atomic.Int64 // websocket messages received
 	reconnects, dialErrs     atomic.Int64
 	inflight, unsent         atomic.Int64
 	measureFrom, measureTo   atomic.Int64 // unix ns: latencies of messages sent in [from, to) are recorded
@@ -115,7 +116,8 @@ type phase struct {
 	CPUSeconds       float64     `json:"server_cpu_s"`
 	CPUPerDelivUS    float64     `json:"server_cpu_us_per_delivery"`
 	ToolCPUSeconds   float64     `json:"tool_cpu_s"`
-	OtherCPUSeconds  float64     `json:"other_cpu_s"` // busy time of every other process on the machine
+	OtherCPUSeconds  float64     `json:"other_cpu_s"`          // busy time of every other process on the machine
+	MsgsPerFrame     float64     `json:"deliveries_per_frame"` // how much the server coalesces
 	Lost             int64       `json:"lost"`
 	Dups             int64       `json:"duplicates"`
 	Unsent           int64       `json:"unsent_tool_overloaded"`
@@ -136,7 +138,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	interval := float64(time.Second) / rate
 	total := int64(math.Round(rate * dur.Seconds()))
 	var cpu0, tool0, all0 float64
-	var del0 int64
+	var del0, fr0 int64
 	measuring := false
 	ph := phase{Rate: rate}
 
@@ -168,6 +170,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 			tool0, _ = procCPU(os.Getpid())
 			all0, _ = machineCPU()
 			del0 = r.delivered.Load()
+			fr0 = r.frames.Load()
 		}
 		due := min(total, int64(now.Sub(start)/time.Duration(interval))+1)
 		for ; n < due; n++ {
@@ -194,12 +197,16 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 		tool0, _ = procCPU(os.Getpid())
 		all0, _ = machineCPU()
 		del0 = r.delivered.Load()
+		fr0 = r.frames.Load()
 		from = end
 	}
 	cpu1, _ := sumCPU(pids)
 	tool1, _ := procCPU(os.Getpid())
 	all1, _ := machineCPU()
-	del1 := r.delivered.Load()
+	del1, fr1 := r.delivered.Load(), r.frames.Load()
+	if fr1 > fr0 {
+		ph.MsgsPerFrame = float64(del1-del0) / float64(fr1-fr0)
+	}
 	win := end.Sub(from).Seconds()
 	ph.Seconds = win
 	ph.Sent = n
