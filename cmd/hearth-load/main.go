@@ -299,7 +299,9 @@ func runLane(ctx context.Context, cfg config, name string, i int, progress io.Wr
 	r := newRunner(l, run, groups, perGroup, cfg.SrcIPs, progress)
 	pids := l.Pids()
 	time.Sleep(300 * time.Millisecond)
-	res.RSSBefore, _ = sumRSS(pids)
+	if res.RSSBefore, err = sumRSS(pids); err != nil {
+		return res, fmt.Errorf("server memory before connecting: %w", err)
+	}
 	if err := r.connect(ctx, eps); err != nil {
 		return res, err
 	}
@@ -307,7 +309,9 @@ func runLane(ctx context.Context, cfg config, name string, i int, progress io.Wr
 	res.SetupSeconds = time.Since(t0).Seconds()
 	fmt.Fprintf(progress, "[%-8s] %d connections in %d groups up after %.1fs\n", name, len(eps), groups, res.SetupSeconds)
 	time.Sleep(cfg.Settle)
-	res.RSSAfter, _ = sumRSS(pids)
+	if res.RSSAfter, err = sumRSS(pids); err != nil {
+		return res, fmt.Errorf("server memory after connecting (did a server exit?): %w", err)
+	}
 	res.RSSPerConn = float64(res.RSSAfter-res.RSSBefore) / float64(len(eps))
 
 	switch cfg.Mode {

@@ -53,7 +53,7 @@ func procRSS(pid int) (int64, error) {
 			return kb * 1024, nil
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	return 0, fmt.Errorf("/proc/%d/status: no VmRSS (process exited?)", pid)
 }
 
 // sumCPU adds up procCPU over pids.
