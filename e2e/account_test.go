@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hearth-community/hearth/handlers/handlerstest"
 )
@@ -67,5 +68,52 @@ func TestRegisterLogoutLoginAccount(t *testing.T) {
 		if !strings.Contains(account, want) {
 			t.Errorf("account page lacks %q:\n%s", want, account)
 		}
+	}
+}
+
+// Someone who uses only the keyboard can skip the navigation and register: every field is
+// reachable with Tab, labelled, and the form submits with Enter.
+func TestRegisterWithKeyboardOnly(t *testing.T) {
+	app := handlerstest.New(t)
+	tab := newPerson(t)
+	var focused, nav string
+	run(t, tab, "open the page and use the skip link",
+		chromedp.Navigate(app.URL+"/register"),
+		chromedp.WaitVisible(`#register-form`, chromedp.ByQuery),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.Evaluate(`document.activeElement.className`, &focused),
+	)
+	if focused != "skip-link" {
+		t.Fatalf("first Tab focuses %q, want the skip link", focused)
+	}
+	run(t, tab, "fill the form with Tab and type",
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.KeyEvent(kb.Tab),
+		chromedp.Evaluate(`document.activeElement.id`, &focused),
+	)
+	if focused != "f-username" {
+		t.Fatalf("after the skip link, Tab focuses %q, want the username field", focused)
+	}
+	run(t, tab, "type and submit",
+		chromedp.KeyEvent("meadow"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent("GentleMeadow"), chromedp.KeyEvent(kb.Tab),
+		chromedp.KeyEvent(kb.Tab), // e-mail is optional
+		chromedp.KeyEvent(handlerstest.Password),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`.account-menu a[href="/account"]`, chromedp.ByQuery),
+		chromedp.Text(`.account-menu a[href="/account"]`, &nav, chromedp.ByQuery),
+	)
+	if nav != "GentleMeadow" {
+		t.Fatalf("logged in as %q", nav)
+	}
+	// Every visible form control on the register page has a label.
+	var unlabelled int
+	run(t, tab, "check labels",
+		chromedp.Navigate(app.URL+"/register"),
+		chromedp.WaitVisible(`body`, chromedp.ByQuery),
+		chromedp.Evaluate(`Array.from(document.querySelectorAll('input:not([type=hidden]),select,textarea')).filter(el => !(el.labels && el.labels.length)).length`, &unlabelled),
+	)
+	if unlabelled != 0 {
+		t.Fatalf("%d form controls without a label", unlabelled)
 	}
 }

@@ -7,9 +7,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -35,6 +39,20 @@ func chromiumPath(t *testing.T) string {
 // separate person on a separate device, and returns a tab context for it.
 func newPerson(t *testing.T) context.Context {
 	t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still be writing the profile for a
+	// moment after the browser exits, which would fail the test on cleanup.
+	profile, err := os.MkdirTemp("", "hearth-e2e-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 20 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Flag("headless", true),
@@ -46,7 +64,7 @@ func newPerson(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1200, 900),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -55,10 +73,38 @@ func newPerson(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancelTimeout)
-	if err := chromedp.Run(ctx); err != nil {
+	watchConsole(t, ctx)
+	if err := chromedp.Run(ctx, cdplog.Enable()); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	return ctx
+}
+
+// watchConsole fails the test if a page logs an error or throws: a CSP violation (an inline
+// script or style slipping in), a broken asset or a script error all show up here. Failed
+// HTTP responses are left out; 4xx answers to bad input are expected.
+func watchConsole(t *testing.T, ctx context.Context) {
+	var mu sync.Mutex
+	var errs []string
+	chromedp.ListenTarget(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			if e.Entry.Level == cdplog.LevelError && e.Entry.Source != cdplog.SourceNetwork {
+				errs = append(errs, string(e.Entry.Source)+": "+e.Entry.Text)
+			}
+		case *cdpruntime.EventExceptionThrown:
+			errs = append(errs, "exception: "+e.ExceptionDetails.Error())
+		}
+	})
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(errs) > 0 {
+			t.Errorf("browser console errors:\n%s", strings.Join(errs, "\n"))
+		}
+	})
 }
 
 // run executes browser actions and fails the test with what was being done.
