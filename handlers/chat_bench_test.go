@@ -54,7 +54,7 @@ func BenchmarkChatFanout(b *testing.B) {
 	const receivers = 50
 	// On two cores the 100 reader/writer goroutines can starve the sender's own drain for a
 	// moment; deep queues keep the benchmark from measuring slow-client drops instead.
-	app := handlerstest.New(b, handlerstest.WithChat(func(o *chat.Options) { o.SendRate, o.SendBurst, o.QueueLen = 1e6, 1e6, 1 << 14 }))
+	app := handlerstest.New(b, handlerstest.WithChat(func(o *chat.Options) { o.SendRate, o.SendBurst, o.QueueLen = 1e6, 1e6, 1<<14 }))
 	g, _ := app.Store.GroupBySlug(context.Background(), "welcome")
 	sender := benchDial(b, app, benchMember(b, app, "sender", g.ID))
 	defer sender.Close()

@@ -50,7 +50,7 @@ func TestChatFrameMatchesHistoryMarkup(t *testing.T) {
 func BenchmarkRenderMessage(b *testing.B) {
 	f := benchFrames(b)
 	m := store.Message{ID: 7, GroupID: 1, Seq: 3, AuthorID: 2, AuthorName: "ana", CreatedAt: time.Now(),
-		Body: "Today was hard but I reached out to @ben and it helped. Here is the article: https://example.org/coping-skills",
+		Body:      "Today was hard but I reached out to @ben and it helped. Here is the article: https://example.org/coping-skills",
 		Reactions: []store.ReactionCount{{Kind: "heart", Count: 3}}}
 	b.ReportAllocs()
 	for b.Loop() {
