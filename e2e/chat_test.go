@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -77,8 +78,10 @@ func TestChatTwoPeopleLive(t *testing.T) {
 func waitText(sel, want string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for {
+			// Evaluate instead of chromedp.Text: a missing element is "not yet", not an error.
 			var got string
-			if err := chromedp.Run(ctx, chromedp.Text(sel, &got, chromedp.ByQuery, chromedp.AtLeast(0))); err != nil {
+			js := fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, sel)
+			if err := chromedp.Run(ctx, chromedp.Evaluate(js, &got)); err != nil {
 				return err
 			}
 			if strings.Contains(got, want) {
