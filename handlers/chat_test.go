@@ -359,7 +359,10 @@ func TestChatReconnectCatchesUpExactly(t *testing.T) {
 
 func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 	app := newChatApp(t, func(o *chat.Options) {
-		o.SendRate, o.SendBurst, o.QueueLen, o.WriteWait = 10000, 10000, 64, time.Second
+		// The sender here posts as fast as commits go (thousands a second, far above any
+		// member's limit), so readers get a deep queue; the slow client is still dropped once
+		// a write to it blocks for WriteWait.
+		o.SendRate, o.SendBurst, o.QueueLen, o.WriteWait = 10000, 10000, 2048, time.Second
 	})
 	a, b, s := app.Member("ana"), app.Member("ben"), app.Member("sid")
 	for _, c := range []*handlerstest.Client{a, b, s} {
@@ -373,6 +376,7 @@ func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 	go func() { // the sender reads too, or it would be the slow one
 		for {
 			if _, _, err := wa.ws.ReadMessage(); err != nil {
+				t.Logf("sender socket: %v", err)
 				return
 			}
 		}
@@ -400,6 +404,7 @@ func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 	}
 	// The slow socket was dropped (1013, or cut when even the close frame could not be
 	// written) instead of holding the room back.
+	time.Sleep(2 * time.Second) // past WriteWait: the blocked write to it has failed by now
 	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for {
 		_, _, err := slow.ReadMessage()

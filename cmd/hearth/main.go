@@ -4,6 +4,7 @@
 //	hearth migrate [flags]          apply database migrations and exit
 //	hearth backup PATH [flags]      write a consistent online copy of the database to PATH
 //	hearth user role NAME ROLE      set a member's role (admin, moderator or member)
+//	hearth healthcheck              exit 0 if the local server answers /healthz (for containers)
 package main
 
 import (
@@ -41,9 +42,9 @@ func run(args []string) error {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "migrate", "backup", "user":
+	case "serve", "migrate", "backup", "user", "healthcheck":
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, backup or user)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, backup, user or healthcheck)", cmd)
 	}
 	// Positional arguments come before flags: "backup PATH -data DIR".
 	var pos []string
@@ -55,6 +56,9 @@ func run(args []string) error {
 		return err
 	}
 	pos = append(pos, rest...)
+	if cmd == "healthcheck" {
+		return healthcheck(cfg)
+	}
 	log := newLogger(cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -184,5 +188,21 @@ func userCommand(ctx context.Context, st *store.Store, args []string) error {
 		return fmt.Errorf("set role of %s: %w", args[1], err)
 	}
 	fmt.Printf("%s is now %s\n", u.Username, role)
+	return nil
+}
+
+// healthcheck asks the server on this machine for /healthz. Containers use it so the image
+// needs no HTTP client of its own.
+func healthcheck(cfg Config) error {
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	client := &http.Client{Timeout: 4 * time.Second}
+	res, err := client.Get("http://" + net.JoinHostPort("127.0.0.1", port) + "/healthz")
+	if err != nil {
+		return fmt.Errorf("health check: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("health check: status %d", res.StatusCode)
+	}
 	return nil
 }

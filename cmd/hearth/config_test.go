@@ -1,0 +1,63 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseConfigDefaults(t *testing.T) {
+	c, rest, err := parseConfig("serve", nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DBPath() != "data/hearth.db" || c.BaseURL.String() != "http://localhost:8080" || c.BaseURLSet {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if c.Handlers().SecureCookies() {
+		t.Fatal("plain http must not set Secure cookies")
+	}
+	if len(rest) != 0 {
+		t.Fatalf("rest = %v", rest)
+	}
+}
+
+func TestParseConfigPrecedenceAndHTTPS(t *testing.T) {
+	env := map[string]string{"HEARTH_ADDR": ":9000", "HEARTH_BASE_URL": "https://hearth.example.org", "HEARTH_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1/32"}
+	c, _, err := parseConfig("serve", []string{"-addr", "127.0.0.1:7000"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" {
+		t.Errorf("flag should win over env: %s", c.Addr)
+	}
+	if !c.Handlers().SecureCookies() || !c.BaseURLSet || len(c.TrustedProxies) != 2 {
+		t.Errorf("https base URL: %+v", c)
+	}
+}
+
+func TestParseConfigRejectsBadValues(t *testing.T) {
+	cases := map[string]string{
+		"HEARTH_ADDR":            "8080",
+		"HEARTH_BASE_URL":        "ftp://x",
+		"HEARTH_SYNCHRONOUS":     "OFF",
+		"HEARTH_SESSION_TTL":     "soon",
+		"HEARTH_TRUSTED_PROXIES": "everyone",
+		"HEARTH_AUTH_RATE":       "0",
+		"HEARTH_MAX_BODY":        "12",
+		"HEARTH_LOG_LEVEL":       "loud",
+		"HEARTH_LOG_FORMAT":      "xml",
+	}
+	for key, val := range cases {
+		t.Run(key, func(t *testing.T) {
+			_, _, err := parseConfig("serve", nil, func(k string) string {
+				if k == key {
+					return val
+				}
+				return ""
+			})
+			if err == nil || !strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("want a one-line error naming %s, got %v", key, err)
+			}
+		})
+	}
+}

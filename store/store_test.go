@@ -1,0 +1,246 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+func open(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "hearth.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	st := open(t)
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+}
+
+func TestUsersAndRoles(t *testing.T) {
+	st := open(t)
+	ctx := t.Context()
+	a, err := st.CreateUser(ctx, store.NewUser{Username: "ann", DisplayName: "Ann_B"})
+	if err != nil || a.Role != store.RoleAdmin {
+		t.Fatalf("first user: %+v %v", a, err)
+	}
+	b, err := st.CreateUser(ctx, store.NewUser{Username: "bo", DisplayName: "Bo_B"})
+	if err != nil || b.Role != store.RoleMember {
+		t.Fatalf("second user: %+v %v", b, err)
+	}
+	if _, err := st.CreateUser(ctx, store.NewUser{Username: "ANN", DisplayName: "x1"}); !errors.Is(err, store.ErrUsernameTaken) {
+		t.Fatalf("duplicate username: %v", err)
+	}
+	if _, err := st.CreateUser(ctx, store.NewUser{Username: "cy", DisplayName: "ann_b"}); !errors.Is(err, store.ErrDisplayNameTaken) {
+		t.Fatalf("duplicate display name: %v", err)
+	}
+	if _, err := st.UserByUsername(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("missing user: %v", err)
+	}
+	if err := st.SetRole(ctx, a.ID, store.RoleMember); !errors.Is(err, store.ErrLastAdmin) {
+		t.Fatalf("demoting the last admin: %v", err)
+	}
+	if err := st.SetRole(ctx, b.ID, store.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetRole(ctx, a.ID, store.RoleModerator); err != nil {
+		t.Fatalf("demoting one of two admins: %v", err)
+	}
+	if err := st.SetRole(ctx, 4242, store.RoleAdmin); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown user: %v", err)
+	}
+}
+
+// Two sign-ups racing on an empty database: exactly one becomes admin.
+func TestFirstAdminRace(t *testing.T) {
+	st := open(t)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := st.CreateUser(t.Context(), store.NewUser{Username: fmt.Sprintf("u%d", i), DisplayName: fmt.Sprintf("d%d", i)}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	users, err := st.ListUsers(t.Context(), 100, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admins := 0
+	for _, u := range users {
+		if u.Role == store.RoleAdmin {
+			admins++
+		}
+	}
+	if len(users) != 20 || admins != 1 {
+		t.Fatalf("%d users, %d admins; want 20 and 1", len(users), admins)
+	}
+}
+
+func TestSessionsExpireAndRevoke(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	st, err := store.Open(t.Context(), store.Options{Path: filepath.Join(t.TempDir(), "h.db"), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	u, _ := st.CreateUser(ctx, store.NewUser{Username: "dee", DisplayName: "Dee_D"})
+	s1, err := st.CreateSession(ctx, u.ID, []byte("token-one"), time.Hour, "ua", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := st.CreateSession(ctx, u.ID, []byte("token-two"), 3*time.Hour, "ua", "127.0.0.1")
+	if _, got, err := st.SessionByToken(ctx, []byte("token-one")); err != nil || got.ID != u.ID {
+		t.Fatalf("lookup: %v", err)
+	}
+	alive, _ := st.SessionsAlive(ctx, []int64{s1.ID, s2.ID, 999})
+	if !alive[s1.ID] || !alive[s2.ID] || alive[999] {
+		t.Fatalf("alive = %v", alive)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if _, _, err := st.SessionByToken(ctx, []byte("token-one")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired session still valid: %v", err)
+	}
+	if list, _ := st.ListSessions(ctx, u.ID); len(list) != 1 || list[0].ID != s2.ID {
+		t.Fatalf("listed sessions: %+v", list)
+	}
+	if n, err := st.DeleteExpiredSessions(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep removed %d, %v", n, err)
+	}
+	if err := st.DeleteSession(ctx, u.ID+1, s2.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another member deleting the session: %v", err)
+	}
+	if err := st.DeleteSession(ctx, u.ID, s2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.SessionByToken(ctx, []byte("token-two")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoked session still valid: %v", err)
+	}
+}
+
+// 50 goroutines write through the store for a few seconds, while others read: not one
+// SQLITE_BUSY (or any other) error may surface.
+func TestConcurrentWritesNeverBusy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for a few seconds")
+	}
+	st := open(t)
+	ctx := t.Context()
+	u, err := st.CreateUser(ctx, store.NewUser{Username: "load", DisplayName: "Load_L"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	var writes, reads, failures atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for w := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				var err error
+				switch i % 3 {
+				case 0:
+					_, err = st.CreateUser(ctx, store.NewUser{Username: fmt.Sprintf("w%d_%d", w, i), DisplayName: fmt.Sprintf("W%d_%d", w, i)})
+				case 1:
+					_, err = st.CreateSession(ctx, u.ID, []byte(fmt.Sprintf("t%d_%d", w, i)), time.Hour, "", "")
+				case 2:
+					_, err = st.ListSessions(ctx, u.ID)
+					reads.Add(1)
+				}
+				if err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+					continue
+				}
+				if i%3 != 2 {
+					writes.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := failures.Load(); f > 0 {
+		err := firstErr.Load().(error)
+		t.Fatalf("%d failures under concurrent load (busy: %v): %v", f, strings.Contains(err.Error(), "busy") || strings.Contains(err.Error(), "locked"), err)
+	}
+	if writes.Load() < 100 {
+		t.Fatalf("only %d writes in 3 s", writes.Load())
+	}
+	t.Logf("%d writes and %d reads by 50 goroutines in 3 s, no errors", writes.Load(), reads.Load())
+}
+
+func TestBackupIsConsistentAndChecked(t *testing.T) {
+	st := open(t)
+	ctx := t.Context()
+	for i := range 20 {
+		if _, err := st.CreateUser(ctx, store.NewUser{Username: fmt.Sprintf("b%d", i), DisplayName: fmt.Sprintf("B%d_x", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dest := filepath.Join(t.TempDir(), "backups", "copy.db")
+	// Keep writing while the backup runs.
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, _ = st.CreateUser(context.Background(), store.NewUser{Username: fmt.Sprintf("c%d", i), DisplayName: fmt.Sprintf("C%d_x", i)})
+		}
+	}()
+	err := st.Backup(ctx, dest)
+	close(stop)
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CheckIntegrity(ctx, dest); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := store.Open(ctx, store.Options{Path: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cp.Close()
+	n, err := cp.CountUsers(ctx)
+	if err != nil || n < 20 {
+		t.Fatalf("backup has %d users (%v), want at least 20", n, err)
+	}
+	if err := st.Backup(ctx, dest); err == nil {
+		t.Fatal("backup over an existing file must fail")
+	}
+}
