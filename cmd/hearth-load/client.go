@@ -121,6 +121,9 @@ func (c *client) write(ctx context.Context, ws *websocket.Conn, pending **outMsg
 		if err := ws.WriteMessage(websocket.TextMessage, buf); err != nil {
 			return err // *pending stays set: resent after the redial, same client_id
 		}
+		if from, to := c.r.measureFrom.Load(), c.r.measureTo.Load(); m.t.UnixNano() >= from && m.t.UnixNano() < to {
+			c.r.sendLag.Record(c.id, time.Since(m.t))
+		}
 		*pending = nil
 		c.r.sent[c.ep.Group].Add(1)
 		c.r.inflight.Add(-1)

@@ -50,6 +50,8 @@ func metrics(mode string) []metric {
 			{"p95_ms", "latency p95 (ms)", "", -1, fan(func(p *phase) float64 { return p.Latency.P95 })},
 			{"p99_ms", "latency p99 (ms)", "<= 50", -1, fan(func(p *phase) float64 { return p.Latency.P99 })},
 			{"max_ms", "latency max (ms)", "", -1, fan(func(p *phase) float64 { return p.Latency.Max })},
+			{"send_lag_p50_ms", "tool send lag p50 (ms, part of latency)", "", -1, fan(func(p *phase) float64 { return p.SendLag.P50 })},
+			{"send_lag_p99_ms", "tool send lag p99 (ms, part of latency)", "", -1, fan(func(p *phase) float64 { return p.SendLag.P99 })},
 			{"lost", "lost", "0", -1, fan(func(p *phase) float64 { return float64(p.Lost) })},
 			{"duplicates", "duplicated", "0", -1, fan(func(p *phase) float64 { return float64(p.Dups) })},
 			{"unsent", "unsent (tool overloaded)", "0", -1, fan(func(p *phase) float64 { return float64(p.Unsent) })},

@@ -22,6 +22,7 @@ type runner struct {
 	perGroup int
 	dialers  []*websocket.Dialer
 	lat      *latencyRecorder
+	sendLag  *latencyRecorder // actual write time − intended send time: the tool's own delay
 	progress io.Writer
 
 	clients []*client
@@ -43,6 +44,7 @@ func newRunner(l lane, run string, groups, perGroup, srcIPs int, progress io.Wri
 		lane: l, run: run, groups: groups, perGroup: perGroup,
 		dialers:  newDialers(srcIPs),
 		lat:      newLatencyRecorder(),
+		sendLag:  newLatencyRecorder(),
 		progress: progress,
 		sent:     make([]atomic.Int64, groups),
 	}
@@ -113,6 +115,7 @@ type phase struct {
 	Sent             int64       `json:"sent"`
 	DeliveriesPerSec float64     `json:"deliveries_per_s"`
 	Latency          Percentiles `json:"latency"`
+	SendLag          Percentiles `json:"send_lag"` // how late the tool wrote messages; part of Latency
 	CPUSeconds       float64     `json:"server_cpu_s"`
 	CPUPerDelivUS    float64     `json:"server_cpu_us_per_delivery"`
 	ToolCPUSeconds   float64     `json:"tool_cpu_s"`
@@ -130,6 +133,7 @@ type phase struct {
 // the tool down. It then waits up to drain for every delivery.
 func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain time.Duration, n0 int64) (phase, int64) {
 	r.lat.Reset()
+	r.sendLag.Reset()
 	pids := r.lane.Pids()
 	start := time.Now().Add(20 * time.Millisecond)
 	from, to := start.Add(warm), start.Add(dur)
@@ -229,6 +233,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 		time.Sleep(20 * time.Millisecond)
 	}
 	ph.Latency = summarize(r.lat.Total())
+	ph.SendLag = summarize(r.sendLag.Total())
 	ph.Lost = r.expected() - r.delivered.Load()
 	ph.Dups = r.dups.Load()
 	return ph, n0 + n
