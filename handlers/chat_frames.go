@@ -3,19 +3,24 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"hash/maphash"
+	"html/template"
 	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
 
-// chatMessageView is what the chat_message partial renders. Viewer is set only for
-// per-request renders (history); live frames are shared, so it stays empty there.
+// chatMessageView is what the chat_message partial renders. Nothing in it depends on who
+// is looking: the same bytes serve every member's history and every live receiver, and
+// the page script marks the viewer's own messages and mentions.
 type chatMessageView struct {
-	M      store.Message
-	Slug   string
-	OOB    bool
-	Viewer string
+	M    store.Message
+	Slug string
+	OOB  bool
 }
 
 // Counts returns one entry per reaction kind, in display order, zero counts included.
@@ -32,18 +37,81 @@ func (v chatMessageView) Counts() []store.ReactionCount {
 	return out
 }
 
+// messageCacheSize bounds the rendered-message cache. A message renders to about 1.5 KB,
+// so a full cache holds roughly 12 MB: the recent history of every busy group.
+const messageCacheSize = 8192
+
 // chatFrames renders the hub's frames with the views templates, so a live message is
-// byte for byte the history markup. It caches group slugs, which message URLs need.
+// byte for byte the history markup. Each message version is rendered once and its HTML
+// kept in an LRU cache, keyed by message id and checked against a fingerprint of
+// everything the markup shows: the live frame, every member's page and every history page
+// reuse the same bytes, and an edit, removal or reaction simply misses and re-renders.
+// It also caches group slugs, which message URLs need.
 type chatFrames struct {
-	v  *views.Renderer
-	st *store.Store
+	v     *views.Renderer
+	st    *store.Store
+	seed  maphash.Seed
+	cache *lru.Cache[int64, renderedMessage]
 
 	mu    sync.RWMutex
 	slugs map[int64]string
 }
 
+type renderedMessage struct {
+	fp   uint64
+	html template.HTML
+}
+
 func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
-	return &chatFrames{v: v, st: st, slugs: map[int64]string{}}
+	cache, err := lru.New[int64, renderedMessage](messageCacheSize)
+	if err != nil {
+		panic(err) // only for a size <= 0
+	}
+	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, slugs: map[int64]string{}}
+}
+
+// fingerprint hashes every field the chat_message template shows.
+func (f *chatFrames) fingerprint(m store.Message, slug string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(f.seed)
+	var b [8]byte
+	num := func(v int64) {
+		binary.LittleEndian.PutUint64(b[:], uint64(v))
+		h.Write(b[:])
+	}
+	str := func(s string) {
+		num(int64(len(s)))
+		h.WriteString(s)
+	}
+	num(m.ID)
+	num(m.Seq)
+	num(m.AuthorID)
+	str(m.AuthorName)
+	str(m.Body)
+	str(slug)
+	num(m.CreatedAt.UnixNano())
+	num(m.EditedAt.UnixNano())
+	num(m.DeletedAt.UnixNano())
+	for _, r := range m.Reactions {
+		str(r.Kind)
+		num(int64(r.Count))
+	}
+	return h.Sum64()
+}
+
+// Message returns the message's HTML, rendering it only if this version is not cached.
+func (f *chatFrames) Message(m store.Message, slug string) (template.HTML, error) {
+	fp := f.fingerprint(m, slug)
+	if c, ok := f.cache.Get(m.ID); ok && c.fp == fp {
+		return c.html, nil
+	}
+	b, err := f.render("chat_message", chatMessageView{M: m, Slug: slug})
+	if err != nil {
+		return "", err
+	}
+	html := template.HTML(b) // rendered by html/template: already escaped
+	f.cache.Add(m.ID, renderedMessage{fp: fp, html: html})
+	return html, nil
 }
 
 func (f *chatFrames) slug(groupID int64) (string, error) {
@@ -83,7 +151,13 @@ func (f *chatFrames) NewMessage(m store.Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.render("chat_new_frame", chatMessageView{M: m, Slug: slug})
+	html, err := f.Message(m, slug)
+	if err != nil {
+		return nil, err
+	}
+	const open, end = `<div hx-swap-oob="beforeend:#messages">`, "</div>\n"
+	frame := make([]byte, 0, len(open)+len(html)+len(end))
+	return append(append(append(frame, open...), html...), end...), nil
 }
 
 func (f *chatFrames) ChangedMessage(m store.Message) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/hearth-community/hearth/static"
 	"github.com/hearth-community/hearth/store"
@@ -45,8 +46,45 @@ func TestChatFrameMatchesHistoryMarkup(t *testing.T) {
 	}
 }
 
-// BenchmarkRenderMessage is the per-message render cost the committer pays once per
-// message, whatever the number of receivers.
+// A message is rendered once per version: the same version is served from the cache, and
+// an edit, a removal or a reaction renders it anew.
+func TestMessageCacheFollowsVersions(t *testing.T) {
+	f := benchFrames(t)
+	m := store.Message{ID: 9, GroupID: 1, Seq: 4, AuthorID: 2, AuthorName: "ana", Body: "first words", CreatedAt: time.Now()}
+	a, err := f.Message(m, "welcome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f.Message(m, "welcome")
+	if unsafe.StringData(string(a)) != unsafe.StringData(string(b)) {
+		t.Error("the same version was rendered twice instead of served from the cache")
+	}
+	changes := []func(*store.Message){
+		func(m *store.Message) { m.Body = "second words"; m.EditedAt = time.Now() },
+		func(m *store.Message) { m.Reactions = []store.ReactionCount{{Kind: "heart", Count: 1}} },
+		func(m *store.Message) { m.Reactions = []store.ReactionCount{{Kind: "heart", Count: 2}} },
+		func(m *store.Message) { m.Body, m.DeletedAt = "", time.Now() },
+	}
+	prev := a
+	for i, change := range changes {
+		change(&m)
+		got, err := f.Message(m, "welcome")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := f.render("chat_message", chatMessageView{M: m, Slug: "welcome"})
+		if string(got) != string(want) || got == prev {
+			t.Fatalf("change %d served stale HTML:\n%s", i, got)
+		}
+		prev = got
+	}
+	if !strings.Contains(string(prev), "message removed") {
+		t.Fatalf("removed message: %s", prev)
+	}
+}
+
+// BenchmarkRenderMessage is the cost of rendering one message version through the
+// template, paid once per version whatever the number of receivers and page views.
 func BenchmarkRenderMessage(b *testing.B) {
 	f := benchFrames(b)
 	m := store.Message{ID: 7, GroupID: 1, Seq: 3, AuthorID: 2, AuthorName: "ana", CreatedAt: time.Now(),
@@ -54,7 +92,20 @@ func BenchmarkRenderMessage(b *testing.B) {
 		Reactions: []store.ReactionCount{{Kind: "heart", Count: 3}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := f.NewMessage(m); err != nil {
+		if _, err := f.render("chat_message", chatMessageView{M: m, Slug: "welcome"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMessageCached is what every later use of the same version costs (history pages).
+func BenchmarkMessageCached(b *testing.B) {
+	f := benchFrames(b)
+	m := store.Message{ID: 7, GroupID: 1, Seq: 3, AuthorID: 2, AuthorName: "ana", CreatedAt: time.Now(),
+		Body: "Today was hard but I reached out to @ben and it helped. Here is the article: https://example.org/coping-skills"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.Message(m, "welcome"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -55,7 +55,7 @@ func (h *Handler) MessageShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug, Viewer: gc.user.DisplayName})
+	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug})
 }
 
 type messageEditView struct {
@@ -96,5 +96,5 @@ func (h *Handler) MessageEdit(c echo.Context) error {
 		return messageError(err)
 	}
 	h.chat.MessageChanged(m)
-	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug, Viewer: gc.user.DisplayName})
+	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -86,9 +87,11 @@ func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT * FROM (SELECT `+messageColumns+`
+	// Newest first straight off the (group_id, seq) index, reversed here: cheaper than
+	// letting SQLite sort the page again.
+	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+`
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?) ORDER BY 3`, groupID, before, limit)
+		WHERE m.group_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`, groupID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load message history: %w", err)
 	}
@@ -96,6 +99,7 @@ func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit
 	if err != nil {
 		return nil, fmt.Errorf("load message history: %w", err)
 	}
+	slices.Reverse(msgs)
 	return msgs, s.loadReactions(ctx, msgs)
 }
 

@@ -48,8 +48,8 @@ type Options struct {
 
 // Store is Hearth's data access object. It is safe for concurrent use.
 type Store struct {
-	w    *sql.DB // exactly one connection: SQLite allows one writer at a time
-	r    *sql.DB // read pool
+	w    *sql.DB   // exactly one connection: SQLite allows one writer at a time
+	r    *readPool // read pool with cached prepared statements
 	path string
 	now  func() time.Time
 }
@@ -100,7 +100,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{w: w, r: r, path: opts.Path, now: opts.Now}, nil
+	return &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now}, nil
 }
 
 // dsn builds the go-sqlite3 connection string. Settings live here so that every pooled

@@ -59,20 +59,6 @@ func writeText(b *strings.Builder, s string) {
 	}
 }
 
-// mentions reports whether body mentions the display name (case-insensitive).
-func mentions(body, name string) bool {
-	if name == "" {
-		return false
-	}
-	lower := strings.ToLower(name)
-	for _, tok := range chatToken.FindAllString(body, -1) {
-		if tok[0] == '@' && strings.ToLower(strings.TrimRight(tok[1:], ".-")) == lower {
-			return true
-		}
-	}
-	return false
-}
-
 // reactionEmoji maps a reaction kind to what it shows.
 func reactionEmoji(kind string) string {
 	switch kind {

@@ -100,7 +100,6 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		"list":      func(s ...string) []string { return s },
 		// Live chat (chattext.go).
 		"chatText":      chatText,
-		"mentions":      mentions,
 		"reactionEmoji": reactionEmoji,
 		"reactionLabel": reactionLabel,
 		"timeClock":     func(t time.Time) string { return t.UTC().Format("15:04") },
