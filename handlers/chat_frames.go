@@ -37,6 +37,10 @@ func (v chatMessageView) Counts() []store.ReactionCount {
 	return out
 }
 
+// historyCacheSize bounds how many groups' newest history page stay rendered (about
+// 70 KB each with 50 messages).
+const historyCacheSize = 256
+
 // messageCacheSize bounds the rendered-message cache. A message renders to about 1.5 KB,
 // so a full cache holds roughly 12 MB: the recent history of every busy group.
 const messageCacheSize = 8192
@@ -52,6 +56,9 @@ type chatFrames struct {
 	st    *store.Store
 	seed  maphash.Seed
 	cache *lru.Cache[int64, renderedMessage]
+	// latest holds each group's newest history page under the group's HistoryVersion,
+	// which database triggers move with every change the history shows.
+	latest *lru.Cache[int64, latestHistory]
 
 	mu    sync.RWMutex
 	slugs map[int64]string
@@ -62,12 +69,37 @@ type renderedMessage struct {
 	html template.HTML
 }
 
+type latestHistory struct {
+	version int64
+	hd      historyData
+}
+
 func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	cache, err := lru.New[int64, renderedMessage](messageCacheSize)
 	if err != nil {
 		panic(err) // only for a size <= 0
 	}
-	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, slugs: map[int64]string{}}
+	latest, err := lru.New[int64, latestHistory](historyCacheSize)
+	if err != nil {
+		panic(err)
+	}
+	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: latest, slugs: map[int64]string{}}
+}
+
+// latestHistory returns the group's cached newest history page if it was built at the
+// group's current history version (and under its current address).
+func (f *chatFrames) latestHistory(g store.Group) (historyData, bool) {
+	c, ok := f.latest.Get(g.ID)
+	if !ok || c.version != g.HistoryVersion || c.hd.Slug != g.Slug {
+		return historyData{}, false
+	}
+	return c.hd, true
+}
+
+// keepLatestHistory caches a newest history page. version must have been read before the
+// messages were: a change in between then only makes the entry miss, never go stale.
+func (f *chatFrames) keepLatestHistory(groupID, version int64, hd historyData) {
+	f.latest.Add(groupID, latestHistory{version: version, hd: hd})
 }
 
 // fingerprint hashes every field the chat_message template shows.

@@ -73,7 +73,23 @@ type historyData struct {
 	Last     int64 // sequence of the newest message shown
 }
 
+// history loads the page of messages before the sequence before (0: the newest page). The
+// newest page is what every page view shows, so it is cached under the group's history
+// version, read with the group before the messages (see keepLatestHistory).
 func (h *Handler) history(c echo.Context, gc groupCtx, before int64) (historyData, error) {
+	if before == 0 {
+		if hd, ok := h.frames.latestHistory(gc.g); ok {
+			return hd, nil
+		}
+	}
+	hd, err := h.loadHistory(c, gc, before)
+	if err == nil && before == 0 {
+		h.frames.keepLatestHistory(gc.g.ID, gc.g.HistoryVersion, hd)
+	}
+	return hd, err
+}
+
+func (h *Handler) loadHistory(c echo.Context, gc groupCtx, before int64) (historyData, error) {
 	msgs, err := h.store.MessagesBefore(c.Request().Context(), gc.g.ID, before, historyPage+1)
 	if err != nil {
 		return historyData{}, internal(err)

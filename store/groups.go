@@ -29,6 +29,9 @@ type Group struct {
 	CreatedBy   int64 // 0 when the creator's account is gone
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// HistoryVersion moves with every change to the group's chat history (kept by
+	// triggers), so a rendered history can be cached under it.
+	HistoryVersion int64
 }
 
 // Membership is one member's place in a group, including their read marker.
@@ -54,13 +57,13 @@ type GroupInput struct {
 }
 
 const groupColumns = `g.id, g.slug, g.name, g.description, g.guidelines, g.visibility,
-	COALESCE(g.created_by, 0), g.created_at, g.updated_at`
+	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version`
 
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (Group, error) {
 	var g Group
 	var created, updated int64
 	dest := append([]any{&g.ID, &g.Slug, &g.Name, &g.Description, &g.Guidelines, &g.Visibility,
-		&g.CreatedBy, &created, &updated}, extra...)
+		&g.CreatedBy, &created, &updated, &g.HistoryVersion}, extra...)
 	err := row.Scan(dest...)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	return g, err
