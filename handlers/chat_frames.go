@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"html/template"
+	"strings"
 	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -59,6 +60,8 @@ type chatFrames struct {
 	// latest holds each group's newest history page under the group's HistoryVersion,
 	// which database triggers move with every change the history shows.
 	latest *lru.Cache[int64, latestHistory]
+	// presence holds recent presence lines by the names they list.
+	presence *lru.Cache[string, []byte]
 
 	mu    sync.RWMutex
 	slugs map[int64]string
@@ -83,7 +86,12 @@ func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	if err != nil {
 		panic(err)
 	}
-	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: latest, slugs: map[int64]string{}}
+	presence, err := lru.New[string, []byte](historyCacheSize)
+	if err != nil {
+		panic(err)
+	}
+	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: latest, presence: presence,
+		slugs: map[int64]string{}}
 }
 
 // latestHistory returns the group's cached newest history page if it was built at the
@@ -200,8 +208,24 @@ func (f *chatFrames) ChangedMessage(m store.Message) ([]byte, error) {
 	return f.render("chat_message", chatMessageView{M: m, Slug: slug, OOB: true})
 }
 
+// Presence renders who is here. The same list is asked for by every page view of a busy
+// group and by the hub's presence updates, so the last rendering per list is kept.
 func (f *chatFrames) Presence(names []string) ([]byte, error) {
-	return f.render("chat_presence", names)
+	key := strings.Join(names, "\x00")
+	if b, ok := f.presence.Get(key); ok {
+		return b, nil
+	}
+	b, err := f.render("chat_presence", names)
+	if err == nil {
+		f.presence.Add(key, b)
+	}
+	return b, err
+}
+
+// presenceHTML is Presence for a page.
+func (f *chatFrames) presenceHTML(names []string) (template.HTML, error) {
+	b, err := f.Presence(names)
+	return template.HTML(b), err // rendered by html/template: already escaped
 }
 
 func (f *chatFrames) Typing(names []string) ([]byte, error) { return f.render("chat_typing", names) }

@@ -134,8 +134,13 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	if err != nil {
 		return internal(err)
 	}
+	online := h.chat.Online(gc.g.ID)
+	presence, err := h.frames.presenceHTML(online)
+	if err != nil {
+		return internal(err)
+	}
 	data := map[string]any{
-		"Group": gc.g, "Member": gc.member, "Members": members, "Online": h.chat.Online(gc.g.ID),
+		"Group": gc.g, "Member": gc.member, "Members": members, "Online": online, "Presence": presence,
 		"CanManage": gc.canManage() && gc.g.Visibility == store.Private,
 		"CanEdit":   gc.user.Role.AtLeast(store.RoleModerator),
 		"Typing":    []string(nil),
