@@ -300,30 +300,3 @@ func TestUnreadCounts(t *testing.T) {
 		t.Fatalf("b unread after marking = %d, want 1", got)
 	}
 }
-
-func BenchmarkGroupCommit(b *testing.B) {
-	s := openChatStore(b)
-	ctx := context.Background()
-	u := chatUser(b, s, "bench")
-	g, _ := s.GroupBySlug(ctx, "welcome")
-	c := newCommitter(b, s, nil)
-	b.SetParallelism(64) // many concurrent senders, as in a busy hub
-	var n int64
-	var mu sync.Mutex
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		mu.Lock()
-		n++
-		base := n << 32
-		mu.Unlock()
-		i := int64(0)
-		for pb.Next() {
-			i++
-			if _, err := c.Post(ctx, NewMessage{GroupID: g.ID, AuthorID: u.ID, ClientID: fmt.Sprint(base + i), Body: "a message of ordinary length, say sixty characters"}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,8 +22,9 @@ type conn struct {
 	ws     *websocket.Conn
 	cl     Client
 	cancel context.CancelFunc
-	send   chan *Frame
+	send   chan *outFrame
 	resume chan int64
+	batch  []*outFrame // the writer's scratch list of frames drained for one write
 
 	closeOnce   sync.Once
 	closeCode   int
@@ -32,10 +34,23 @@ type conn struct {
 	markedSeq atomic.Int64 // highest sequence saved as the read marker
 }
 
-// offer queues f without blocking; a full queue means the client cannot keep up.
-func (c *conn) offer(f *Frame) {
+// outFrame is a frame as queued for the connections of a room: the shared frame and, when
+// the hub delivered it to the room, its websocket message prepared once for all of them.
+type outFrame struct {
+	*Frame
+	pm *websocket.PreparedMessage
+}
+
+// maxCoalesce bounds how many queued frames one websocket message carries.
+const maxCoalesce = 64
+
+// errGap ends a connection that was handed a frame it cannot place; the client resyncs.
+var errGap = errors.New("chat: frame does not follow the messages sent")
+
+// offer queues q without blocking; a full queue means the client cannot keep up.
+func (c *conn) offer(q *outFrame) {
 	select {
-	case c.send <- f:
+	case c.send <- q:
 	default:
 		c.close(websocket.CloseTryAgainLater, reasonSlow)
 	}
@@ -119,7 +134,7 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 	if p.Duplicate && p.GroupID == c.cl.GroupID {
 		// A resend: give this client the original (skipped if it already has it), no broadcast.
 		if b, err := h.frames.NewMessage(p.Message); err == nil {
-			c.offer(&Frame{Seq: p.Seq, Data: b})
+			c.offer(&outFrame{Frame: &Frame{Seq: p.Seq, Data: b}})
 		}
 	}
 	b, err := h.frames.Sent(NewClientID())
@@ -127,7 +142,7 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 		h.log.Error("chat: render ack", "err", err)
 		return
 	}
-	c.offer(&Frame{Data: b})
+	c.offer(&outFrame{Frame: &Frame{Data: b}})
 }
 
 func (c *conn) problem(msg string) {
@@ -136,7 +151,7 @@ func (c *conn) problem(msg string) {
 		c.hub.log.Error("chat: render problem", "err", err)
 		return
 	}
-	c.offer(&Frame{Data: b})
+	c.offer(&outFrame{Frame: &Frame{Data: b}})
 }
 
 func (c *conn) writeLoop(ctx context.Context) {
@@ -164,7 +179,7 @@ func (c *conn) writeLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case f := <-c.send:
-			if err := c.writeFrames(f); err != nil {
+			if err := c.writeFrames(ctx, f); err != nil {
 				return
 			}
 		case n := <-c.resume:
@@ -247,45 +262,76 @@ func (c *conn) catchUp(ctx context.Context) error {
 	}
 }
 
-// writeFrames writes f and whatever else is already queued as one websocket message: the
-// htmx ws extension swaps every top-level element of a frame.
-func (c *conn) writeFrames(f *Frame) error {
-	var w interface {
-		Write([]byte) (int, error)
-		Close() error
+// writeFrames writes q and whatever else is already queued. A lone frame that the whole
+// room shares goes out as its prepared message: one write(2), no copy. Several go out as
+// one websocket message (the htmx ws extension swaps every top-level element of a frame),
+// each cut to the messages this connection does not have yet, so a frame that overlaps a
+// catch-up neither skips nor repeats a message.
+func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
+	qs := append(c.batch[:0], q)
+	for len(qs) < maxCoalesce {
+		select {
+		case q := <-c.send:
+			qs = append(qs, q)
+			continue
+		default:
+		}
+		break
 	}
+	defer func() {
+		clear(qs) // let the frames go
+		c.batch = qs[:0]
+	}()
+	wait := c.hub.opt.WriteWait
 	last := c.lastSeq.Load()
-	write := func(f *Frame) error {
-		if f.Seq != 0 {
-			if f.Seq <= last {
-				return nil // already sent by catch-up or earlier
+	if len(qs) == 1 && q.pm != nil {
+		if data, gap := q.since(last); !gap && len(data) == len(q.Data) {
+			if len(data) == 0 {
+				return nil
 			}
-			last = f.Seq
+			_ = c.ws.SetWriteDeadline(time.Now().Add(wait))
+			if err := c.ws.WritePreparedMessage(q.pm); err != nil {
+				return err
+			}
+			c.lastSeq.Store(max(last, q.Seq))
+			return nil
+		}
+	}
+	var w io.WriteCloser
+	for _, q := range qs {
+		data, gap := q.since(last)
+		if gap {
+			// Messages are missing before this frame: send what the store has first.
+			if w != nil {
+				if err := w.Close(); err != nil {
+					return err
+				}
+				w = nil
+			}
+			c.lastSeq.Store(last)
+			if err := c.catchUp(ctx); err != nil {
+				return err
+			}
+			last = c.lastSeq.Load()
+			if data, gap = q.since(last); gap && data == nil {
+				return errGap
+			}
+		}
+		if len(data) == 0 {
+			continue
 		}
 		if w == nil {
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
+			_ = c.ws.SetWriteDeadline(time.Now().Add(wait))
 			nw, err := c.ws.NextWriter(websocket.TextMessage)
 			if err != nil {
 				return err
 			}
 			w = nw
 		}
-		_, err := w.Write(f.Data)
-		return err
-	}
-	if err := write(f); err != nil {
-		return err
-	}
-	for n := 1; n < 64; n++ {
-		select {
-		case f := <-c.send:
-			if err := write(f); err != nil {
-				return err
-			}
-			continue
-		default:
+		if _, err := w.Write(data); err != nil {
+			return err
 		}
-		break
+		last = max(last, q.Seq)
 	}
 	c.lastSeq.Store(last)
 	if w == nil {

@@ -33,8 +33,11 @@
 //	    who is here, who is typing, the last refusal ("slow down", too long, empty) and,
 //	    after a message is committed, a fresh client_id for the next one (the ack)
 //
-// Messages reach a client in sequence order with no duplicates: each connection tracks the
-// highest sequence it has written and skips anything at or below it.
+// Messages reach a client in sequence order with no duplicates. Each committed batch is one
+// frame per group, covering a range of sequences; each connection tracks the highest
+// sequence it has written, skips a frame at or below it, writes only the part of a frame
+// above it (a frame overlapping a catch-up is cut at a message boundary), and loads any
+// messages missing before a frame from the store before writing it.
 //
 // Close codes: 1008 when the member may no longer read the group (left, removed, logged
 // out, session revoked) — the extension does not reconnect; 1013 when the client could not

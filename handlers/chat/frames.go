@@ -3,10 +3,67 @@ package chat
 import "github.com/hearth-community/hearth/store"
 
 // Frame is one piece of HTML for a room. Data is rendered once and shared, read-only, by
-// every receiver. Seq is the message sequence for new-message frames and 0 otherwise.
+// every receiver.
+//
+// A frame of new messages covers the sequence range First..Seq of one group, the
+// messages' fragments concatenated in order; Seq is 0 for every other frame (presence,
+// typing, a changed message). A frame of one message may leave First at 0. A frame of
+// several must say where each message starts in Offsets, so a connection that already
+// has the first few (from a catch-up) receives exactly the rest.
 type Frame struct {
-	Seq  int64
-	Data []byte
+	Seq   int64 // last message sequence covered; 0 when the frame holds no new message
+	First int64 // first sequence covered; 0 means Seq alone
+	Data  []byte
+	// Offsets[i] is where message First+i starts in Data (Offsets[0] is 0); needed only
+	// when the frame covers more than one message.
+	Offsets []int
+}
+
+// AppendMessage adds the next message of the group to a frame of new messages. Messages
+// must come in sequence order with no gaps, which is what one committed batch gives.
+func (f *Frame) AppendMessage(seq int64, fragment []byte) {
+	if f.Seq == 0 {
+		f.First = seq
+	}
+	f.Offsets = append(f.Offsets, len(f.Data))
+	f.Data = append(f.Data, fragment...)
+	f.Seq = seq
+}
+
+// first returns the first sequence the frame covers (0 for frames without messages).
+func (f *Frame) first() int64 {
+	if f.First == 0 {
+		return f.Seq
+	}
+	return f.First
+}
+
+// since returns the part of f that a connection holding every message up to last still
+// needs: all of Data, the messages after last, or nothing. gap reports that sequences
+// between last and the frame's first are missing: the connection should load them from
+// the store first (they may also be gone for good, rows deleted with their author), and
+// data is then the whole frame.
+func (f *Frame) since(last int64) (data []byte, gap bool) {
+	if f.Seq == 0 {
+		return f.Data, false
+	}
+	first := f.first()
+	switch {
+	case f.Seq <= last:
+		return nil, false // already sent by a catch-up or an earlier frame
+	case first > last+1:
+		return f.Data, true
+	case first == last+1:
+		return f.Data, false
+	}
+	i := int(last + 1 - first)
+	if i >= len(f.Offsets) {
+		// A multi-message frame without offsets cannot be cut. Publishing one is a bug;
+		// writing it whole would duplicate messages and dropping it would lose some, so
+		// the connection ends and the client resyncs.
+		return nil, true
+	}
+	return f.Data[f.Offsets[i]:], false
 }
 
 // Frames renders what the hub sends. The handlers package implements it with the views
@@ -28,8 +85,8 @@ type Frames interface {
 
 // Publisher takes a frame for a group to every place members of the group are connected.
 // The single-node default hands it straight to the local hub; a cross-node broker would
-// send it to its peers as well and call Hub.Deliver when frames arrive from them. Frames
-// of one group must be published in sequence order.
+// send it to its peers as well (First, Seq, Data and Offsets) and call Hub.Deliver when
+// frames arrive from them. Frames of one group must be published in sequence order.
 type Publisher interface {
 	Publish(groupID int64, f *Frame)
 }
