@@ -116,7 +116,8 @@ func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) e
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// No BaseContext from the signal context: requests in flight at SIGTERM must keep
+		// their context while Shutdown lets them finish.
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

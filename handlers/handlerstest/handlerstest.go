@@ -44,7 +44,7 @@ func WithAuthRate(n int) Option { return func(c *handlers.Config) { c.AuthPerMin
 // WithChat tunes the live chat hub, e.g. shorter timers.
 func WithChat(f func(*chat.Options)) Option { return func(c *handlers.Config) { f(&c.Chat) } }
 
-// Quiet is the logger tests use: warnings and errors only.
+// Quiet is the logger tests use: it discards everything, so test output shows only failures.
 func Quiet() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
