@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"html/template"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -19,9 +20,10 @@ import (
 // is looking: the same bytes serve every member's history and every live receiver, and
 // the page script marks the viewer's own messages and mentions.
 type chatMessageView struct {
-	M    store.Message
-	Slug string
-	OOB  bool
+	M         store.Message
+	Slug      string
+	OOB       bool
+	Reactions template.HTML // the reaction buttons, from chatFrames.reactionButtons
 }
 
 // Counts returns one entry per reaction kind, in display order, zero counts included.
@@ -62,6 +64,9 @@ type chatFrames struct {
 	latest *lru.Cache[int64, latestHistory]
 	// presence holds recent presence lines by the names they list.
 	presence *lru.Cache[string, []byte]
+	// buttons holds rendered reaction buttons by their counts ("0,2,0,0"): most messages
+	// share the all-zero set, and the buttons are over half of a message's render time.
+	buttons *lru.Cache[string, template.HTML]
 
 	mu    sync.RWMutex
 	slugs map[int64]string
@@ -90,8 +95,12 @@ func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	if err != nil {
 		panic(err)
 	}
+	buttons, err := lru.New[string, template.HTML](historyCacheSize)
+	if err != nil {
+		panic(err)
+	}
 	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: latest, presence: presence,
-		slugs: map[int64]string{}}
+		buttons: buttons, slugs: map[int64]string{}}
 }
 
 // latestHistory returns the group's cached newest history page if it was built at the
@@ -145,7 +154,11 @@ func (f *chatFrames) Message(m store.Message, slug string) (template.HTML, error
 	if c, ok := f.cache.Get(m.ID); ok && c.fp == fp {
 		return c.html, nil
 	}
-	b, err := f.render("chat_message", chatMessageView{M: m, Slug: slug})
+	view, err := f.view(m, slug, false)
+	if err != nil {
+		return "", err
+	}
+	b, err := f.render("chat_message", view)
 	if err != nil {
 		return "", err
 	}
@@ -205,7 +218,35 @@ func (f *chatFrames) ChangedMessage(m store.Message) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.render("chat_message", chatMessageView{M: m, Slug: slug, OOB: true})
+	view, err := f.view(m, slug, true)
+	if err != nil {
+		return nil, err
+	}
+	return f.render("chat_message", view)
+}
+
+// view is what the chat_message template renders for m.
+func (f *chatFrames) view(m store.Message, slug string, oob bool) (chatMessageView, error) {
+	v := chatMessageView{M: m, Slug: slug, OOB: oob}
+	counts := v.Counts()
+	var key strings.Builder
+	for i, c := range counts {
+		if i > 0 {
+			key.WriteByte(',')
+		}
+		key.WriteString(strconv.Itoa(c.Count))
+	}
+	if html, ok := f.buttons.Get(key.String()); ok {
+		v.Reactions = html
+		return v, nil
+	}
+	b, err := f.render("chat_reactions", counts)
+	if err != nil {
+		return v, err
+	}
+	v.Reactions = template.HTML(b) // rendered by html/template: already escaped
+	f.buttons.Add(key.String(), v.Reactions)
+	return v, nil
 }
 
 // Presence renders who is here. The same list is asked for by every page view of a busy

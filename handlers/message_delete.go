@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 )
 
@@ -17,5 +15,5 @@ func (h *Handler) MessageDelete(c echo.Context) error {
 		return messageError(err)
 	}
 	h.chat.MessageChanged(m)
-	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug})
+	return h.writeMessage(c, m, gc.g.Slug)
 }

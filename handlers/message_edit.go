@@ -49,13 +49,23 @@ func (h *Handler) renderMessage(c echo.Context, status int, name string, data an
 	return h.views.Partial(c.Response(), name, data)
 }
 
+// writeMessage answers with one message's shared, cached HTML.
+func (h *Handler) writeMessage(c echo.Context, m store.Message, slug string) error {
+	html, err := h.frames.Message(m, slug)
+	if err != nil {
+		return internal(err)
+	}
+	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
+	return c.HTML(http.StatusOK, string(html))
+}
+
 // MessageShow renders one message (the edit form's Cancel swaps it back).
 func (h *Handler) MessageShow(c echo.Context) error {
 	gc, m, err := h.loadMessage(c)
 	if err != nil {
 		return err
 	}
-	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug})
+	return h.writeMessage(c, m, gc.g.Slug)
 }
 
 type messageEditView struct {
@@ -96,5 +106,5 @@ func (h *Handler) MessageEdit(c echo.Context) error {
 		return messageError(err)
 	}
 	h.chat.MessageChanged(m)
-	return h.renderMessage(c, http.StatusOK, "chat_message", chatMessageView{M: m, Slug: gc.g.Slug})
+	return h.writeMessage(c, m, gc.g.Slug)
 }
