@@ -28,10 +28,7 @@ func TestAcknowledgedMessagesSurviveKill9(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "hearth")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := hearthBinary(t)
 	data := filepath.Join(dir, "data")
 	dbPath := filepath.Join(data, "hearth.db")
 
