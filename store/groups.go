@@ -155,7 +155,7 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary
 		         (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.last_read_seq
 		            AND x.author_id != ? AND x.deleted_at IS NULL) END
 		FROM groups g
-		LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = ?
+		LEFT JOIN memberships m ON m.group_id = g.id AND likely(m.user_id = ?)
 		WHERE g.visibility = 'public' OR m.user_id IS NOT NULL
 		ORDER BY g.name COLLATE NOCASE`, userID, userID)
 	if err != nil {
@@ -256,7 +256,7 @@ type Member struct {
 func (s *Store) ListMembers(ctx context.Context, groupID int64) ([]Member, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT u.id, u.display_name, m.is_moderator FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.group_id = ? ORDER BY u.display_name`, groupID)
+		WHERE likely(m.group_id = ?) ORDER BY u.display_name`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
@@ -326,7 +326,7 @@ func (s *Store) MembershipsAlive(ctx context.Context, pairs []MemberPair) (map[M
 	}
 	b = append(b, ']')
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT m.group_id, m.user_id FROM json_each(?) j
+		SELECT m.group_id, m.user_id FROM json_each(CAST(? AS TEXT)) j
 		JOIN memberships m ON m.group_id = j.value ->> 0 AND m.user_id = j.value ->> 1`, string(b))
 	if err != nil {
 		return nil, fmt.Errorf("check live memberships: %w", err)

@@ -70,7 +70,7 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 // MessageByID loads one message with its reactions.
 func (s *Store) MessageByID(ctx context.Context, id int64) (Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+`
-		FROM messages m JOIN users u ON u.id = m.author_id WHERE m.id = ?`, id))
+		FROM messages m JOIN users u ON u.id = m.author_id WHERE likely(m.id = ?)`, id))
 	if err != nil {
 		return Message{}, notFound(err, "load message")
 	}
@@ -91,7 +91,7 @@ func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit
 	// letting SQLite sort the page again.
 	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+`
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`, groupID, before, limit)
+		WHERE likely(m.group_id = ?) AND m.seq < ? ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`, groupID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load message history: %w", err)
 	}
@@ -108,7 +108,7 @@ func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit
 func (s *Store) MessagesAfter(ctx context.Context, groupID, after int64, limit int) ([]Message, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+`
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?`, groupID, after, limit)
+		WHERE likely(m.group_id = ?) AND m.seq > ? ORDER BY m.seq LIMIT CAST(? AS INTEGER)`, groupID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load missed messages: %w", err)
 	}
@@ -162,7 +162,7 @@ func (s *Store) loadReactions(ctx context.Context, msgs []Message) error {
 	}
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT message_id, kind, count(*) FROM reactions
-		WHERE message_id IN (SELECT value FROM json_each(?)) GROUP BY message_id, kind`, int64sJSON(ids))
+		WHERE message_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) GROUP BY message_id, kind`, int64sJSON(ids))
 	if err != nil {
 		return fmt.Errorf("load reactions: %w", err)
 	}

@@ -44,7 +44,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 		SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip,
 		       u.id, u.username, u.display_name, u.email, u.password_hash, u.role, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, ms(s.Now())).Scan(
+		WHERE likely(s.token_hash = ?) AND s.expires_at > ?`, tokenHash, ms(s.Now())).Scan(
 		&sess.ID, &sess.UserID, &created, &seen, &expires, &sess.UserAgent, &sess.IP,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.PasswordHash, &u.Role, &userCreated)
 	if err != nil {
@@ -118,7 +118,7 @@ func (s *Store) SessionsAlive(ctx context.Context, ids []int64) (map[int64]bool,
 		return alive, nil
 	}
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT id FROM sessions WHERE expires_at > ? AND id IN (SELECT value FROM json_each(?))`,
+		SELECT id FROM sessions WHERE expires_at > ? AND id IN (SELECT value FROM json_each(CAST(? AS TEXT)))`,
 		ms(s.Now()), int64sJSON(ids))
 	if err != nil {
 		return nil, fmt.Errorf("check live sessions: %w", err)

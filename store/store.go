@@ -6,6 +6,16 @@
 // beside the writer). Every connection-level setting lives in the DSN so every pooled
 // connection gets it. Writes go through the single writer with _txlock=immediate and a busy
 // timeout, so concurrent writers queue in Go instead of surfacing SQLITE_BUSY to members.
+//
+// Bound parameters and re-preparation: the driver clears a statement's bindings after every
+// run, and SQLite expires (and re-prepares on the next run) any statement whose plan looked
+// at a bound value when it was prepared. Two shapes do that: `LIMIT ?`, and an equality
+// `col = ?` in a query over more than one table (a join or a correlated subquery), which the
+// planner probes for 0/1 to guess its selectivity (a json_each(?) argument counts: it is an
+// equality on a hidden column). A re-prepared read costs two to five times a cached one, so
+// queries write `LIMIT CAST(? AS INTEGER)`, `json_each(CAST(? AS TEXT))`, and wrap such
+// equalities in likely(), which changes no plan here (each is on an indexed key) and keeps
+// the statement. BenchmarkReads guards the hot reads.
 package store
 
 import (

@@ -148,7 +148,7 @@ func (s *Store) UserByDisplayName(ctx context.Context, name string) (User, error
 // ListUsers returns accounts ordered by display name, at most limit of them after offset.
 func (s *Store) ListUsers(ctx context.Context, limit, offset int) ([]User, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users
-		ORDER BY display_name LIMIT ? OFFSET ?`, limit, offset)
+		ORDER BY display_name LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
