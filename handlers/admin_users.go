@@ -71,9 +71,7 @@ func (h *Handler) SetUserRole(c echo.Context) error {
 		return redirect(c, "/admin/users")
 	}
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	if err := h.views.Partial(c.Response(), "admin_user_row", row); err != nil {
+	if err := h.views.WritePartial(c.Response(), status, "admin_user_row", row); err != nil {
 		return internal(err)
 	}
 	return nil

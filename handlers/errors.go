@@ -107,18 +107,17 @@ func (h *Handler) ErrorHandler(err error, c echo.Context) {
 	if c.Request().Header.Get(HeaderHXRequest) == "true" && c.Request().Header.Get(HeaderHXBoosted) == "" {
 		c.Response().Header().Set(HeaderHXRetarget, "#flash")
 		c.Response().Header().Set(HeaderHXReswap, "innerHTML")
-		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		c.Response().WriteHeader(he.Code)
-		rerr = h.views.Partial(c.Response(), "error", data)
+		rerr = h.views.WritePartial(c.Response(), he.Code, "error", data)
 	} else {
 		p := h.page(c, title, "")
 		p.Data = data
-		c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-		c.Response().WriteHeader(he.Code)
-		rerr = h.views.Page(c.Response(), "error", p)
+		rerr = h.views.WritePage(c.Response(), he.Code, "error", p)
 	}
 	if rerr != nil {
 		log.Error("render error page", "err", rerr)
+		if !c.Response().Committed {
+			_ = c.String(he.Code, title+": "+he.Message)
+		}
 	}
 }
 

@@ -35,16 +35,13 @@ func isFragment(c echo.Context) bool {
 func (h *Handler) respond(c echo.Context, status int, page, partial string, p *views.Page) error {
 	w := c.Response()
 	w.Header().Add(echo.HeaderVary, HeaderHXRequest)
-	w.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	var err error
 	if partial != "" && isFragment(c) {
-		w.WriteHeader(status)
-		if err := h.views.Partial(w, partial, p); err != nil {
-			return internal(err)
-		}
-		return nil
+		err = h.views.WritePartial(w, status, partial, p)
+	} else {
+		err = h.views.WritePage(w, status, page, p)
 	}
-	w.WriteHeader(status)
-	if err := h.views.Page(w, page, p); err != nil {
+	if err != nil {
 		return internal(err)
 	}
 	return nil

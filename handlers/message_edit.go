@@ -44,9 +44,7 @@ func messageError(err error) error {
 
 func (h *Handler) renderMessage(c echo.Context, status int, name string, data any) error {
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(status)
-	return h.views.Partial(c.Response(), name, data)
+	return h.views.WritePartial(c.Response(), status, name, data)
 }
 
 // writeMessage answers with one message's shared, cached HTML.

@@ -23,7 +23,5 @@ func (h *Handler) MessagesHistory(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().WriteHeader(http.StatusOK)
-	return h.views.Partial(c.Response(), "chat_history", hd)
+	return h.views.WritePartial(c.Response(), http.StatusOK, "chat_history", hd)
 }

@@ -31,8 +31,16 @@ const sessionCookie = "hearth_session"
 // does not turn into a database write per request.
 const touchEvery = 5 * time.Minute
 
+// slowRequest is how long a request may take before it is logged as slow.
+const slowRequest = time.Second
+
 // requestLog puts a request-scoped logger (with the request id) on the context and logs
 // one line per request. It never logs bodies, query strings or cookies.
+//
+// Hearth keeps no access log by default: which pages a member opens is theirs. A request is
+// logged at info when it failed (4xx, 5xx; a 5xx is also logged with its cause by the error
+// handler), at warn when it took longer than slowRequest, and otherwise only at debug
+// (HEARTH_LOG_LEVEL=debug).
 func (h *Handler) requestLog() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -47,15 +55,21 @@ func (h *Handler) requestLog() echo.MiddlewareFunc {
 			if u := currentUser(c); u != nil {
 				log = log.With("user_id", u.ID)
 			}
-			status := c.Response().Status
-			lvl := slog.LevelInfo
-			if strings.HasPrefix(c.Request().URL.Path, "/static/") || c.Request().URL.Path == "/healthz" {
-				lvl = slog.LevelDebug
+			status, took := c.Response().Status, time.Since(start)
+			lvl := slog.LevelDebug
+			switch {
+			case took >= slowRequest:
+				lvl = slog.LevelWarn
+			case status >= http.StatusBadRequest:
+				lvl = slog.LevelInfo
+			}
+			if !h.log.Enabled(c.Request().Context(), lvl) {
+				return nil
 			}
 			log.Log(c.Request().Context(), lvl, "request",
 				"method", c.Request().Method, "path", c.Request().URL.Path, "route", c.Path(),
 				"status", status, "bytes", c.Response().Size, "ip", c.RealIP(),
-				"duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"duration_ms", float64(took.Microseconds())/1000)
 			return nil
 		}
 	}

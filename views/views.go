@@ -13,7 +13,9 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -158,6 +160,47 @@ func (r *Renderer) Partial(w io.Writer, name string, data any) error {
 	if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
 		return fmt.Errorf("render partial %s: %w", name, err)
 	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// WritePage renders a whole page and sends it with status. The page is rendered before
+// anything is sent, so a template error leaves the response untouched (the caller can still
+// answer 500), and it goes out with its Content-Length in one write instead of in chunks.
+func (r *Renderer) WritePage(w http.ResponseWriter, status int, name string, p *Page) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	return r.send(w, status, func(buf *bytes.Buffer) error {
+		if err := t.ExecuteTemplate(buf, "base", p); err != nil {
+			return fmt.Errorf("render page %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// WritePartial renders one named partial and sends it with status, like WritePage.
+func (r *Renderer) WritePartial(w http.ResponseWriter, status int, name string, data any) error {
+	return r.send(w, status, func(buf *bytes.Buffer) error {
+		if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
+			return fmt.Errorf("render partial %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+func (r *Renderer) send(w http.ResponseWriter, status int, render func(*bytes.Buffer) error) error {
+	buf := r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := render(buf); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
