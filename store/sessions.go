@@ -20,6 +20,7 @@ type Session struct {
 
 // CreateSession records a new session for userID.
 func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, ttl time.Duration, userAgent, ip string) (Session, error) {
+	defer s.auth.changed()
 	now := s.Now()
 	sess := Session{UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), UserAgent: userAgent, IP: ip}
 	res, err := s.w.ExecContext(ctx, `
@@ -36,7 +37,13 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byt
 }
 
 // SessionByToken returns the unexpired session with the given token hash and its user.
+// Repeat lookups are answered from the session cache (sessioncache.go).
 func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, User, error) {
+	now := s.Now()
+	if sess, u, ok := s.auth.get(tokenHash, now); ok {
+		return sess, u, nil
+	}
+	gen := s.auth.gen.Load()
 	var sess Session
 	var u User
 	var created, seen, expires, userCreated int64
@@ -44,7 +51,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 		SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip,
 		       u.id, u.username, u.display_name, u.email, u.password_hash, u.role, u.created_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE likely(s.token_hash = ?) AND s.expires_at > ?`, tokenHash, ms(s.Now())).Scan(
+		WHERE likely(s.token_hash = ?) AND s.expires_at > ?`, tokenHash, ms(now)).Scan(
 		&sess.ID, &sess.UserID, &created, &seen, &expires, &sess.UserAgent, &sess.IP,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.PasswordHash, &u.Role, &userCreated)
 	if err != nil {
@@ -52,11 +59,13 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromMS(created), fromMS(seen), fromMS(expires)
 	u.CreatedAt = fromMS(userCreated)
+	s.auth.put(tokenHash, gen, sess, u)
 	return sess, u, nil
 }
 
 // TouchSession records activity on a session and slides its expiry.
 func (s *Store) TouchSession(ctx context.Context, id int64, ttl time.Duration) error {
+	defer s.auth.changed()
 	now := s.Now()
 	if _, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`,
 		ms(now), ms(now.Add(ttl)), id); err != nil {
@@ -91,6 +100,7 @@ func (s *Store) ListSessions(ctx context.Context, userID int64) ([]Session, erro
 // DeleteSession ends one of a member's sessions. It returns ErrNotFound when the session
 // does not exist or belongs to someone else, so ids of other members' sessions reveal nothing.
 func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) error {
+	defer s.auth.changed()
 	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, sessionID, userID)
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -103,6 +113,7 @@ func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) erro
 
 // DeleteExpiredSessions removes sessions past their expiry and returns how many went.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	defer s.auth.changed()
 	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(s.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)

@@ -62,6 +62,7 @@ type Store struct {
 	r    *readPool // read pool with cached prepared statements
 	path string
 	now  func() time.Time
+	auth *sessionCache // sessions with their members, for the per-request lookup
 }
 
 // Open opens (creating if needed) the database at opts.Path. It does not migrate; call
@@ -110,7 +111,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now}, nil
+	return &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now, auth: newSessionCache()}, nil
 }
 
 // dsn builds the go-sqlite3 connection string. Settings live here so that every pooled

@@ -71,6 +71,7 @@ type NewUser struct {
 // and the insert share one immediate transaction, so two simultaneous first sign-ups cannot
 // both become admin.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	defer s.auth.changed()
 	u := User{
 		Username:     nu.Username,
 		DisplayName:  nu.DisplayName,
@@ -178,6 +179,7 @@ var ErrLastAdmin = errors.New("the last admin cannot lose the admin role")
 
 // SetRole changes an account's role. Demoting the only admin is refused with ErrLastAdmin.
 func (s *Store) SetRole(ctx context.Context, userID int64, role Role) error {
+	defer s.auth.changed()
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		var cur Role
 		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, userID).Scan(&cur); err != nil {
