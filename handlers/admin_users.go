@@ -71,7 +71,7 @@ func (h *Handler) SetUserRole(c echo.Context) error {
 		return redirect(c, "/admin/users")
 	}
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
-	if err := h.views.WritePartial(c.Response(), status, "admin_user_row", row); err != nil {
+	if err := h.views.WritePartial(c.Response(), status, "admin_user_row", row, ""); err != nil {
 		return internal(err)
 	}
 	return nil

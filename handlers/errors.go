@@ -107,7 +107,7 @@ func (h *Handler) ErrorHandler(err error, c echo.Context) {
 	if c.Request().Header.Get(HeaderHXRequest) == "true" && c.Request().Header.Get(HeaderHXBoosted) == "" {
 		c.Response().Header().Set(HeaderHXRetarget, "#flash")
 		c.Response().Header().Set(HeaderHXReswap, "innerHTML")
-		rerr = h.views.WritePartial(c.Response(), he.Code, "error", data)
+		rerr = h.views.WritePartial(c.Response(), he.Code, "error", data, "")
 	} else {
 		p := h.page(c, title, "")
 		p.Data = data

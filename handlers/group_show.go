@@ -161,5 +161,8 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	}
 	p := h.page(c, gc.g.Name, "groups")
 	p.Data, p.Form = data, form
+	if hd, ok := data["History"].(historyData); ok {
+		p.Insert = hd.Messages
+	}
 	return h.respond(c, status, "group", "", p)
 }

@@ -37,7 +37,7 @@ func (h *Handler) respond(c echo.Context, status int, page, partial string, p *v
 	w.Header().Add(echo.HeaderVary, HeaderHXRequest)
 	var err error
 	if partial != "" && isFragment(c) {
-		err = h.views.WritePartial(w, status, partial, p)
+		err = h.views.WritePartial(w, status, partial, p, p.Insert)
 	} else {
 		err = h.views.WritePage(w, status, page, p)
 	}

@@ -44,7 +44,7 @@ func messageError(err error) error {
 
 func (h *Handler) renderMessage(c echo.Context, status int, name string, data any) error {
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
-	return h.views.WritePartial(c.Response(), status, name, data)
+	return h.views.WritePartial(c.Response(), status, name, data, "")
 }
 
 // writeMessage answers with one message's shared, cached HTML.

@@ -23,5 +23,5 @@ func (h *Handler) MessagesHistory(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
-	return h.views.WritePartial(c.Response(), http.StatusOK, "chat_history", hd)
+	return h.views.WritePartial(c.Response(), http.StatusOK, "chat_history", hd, hd.Messages)
 }

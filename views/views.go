@@ -9,6 +9,7 @@ package views
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -46,6 +47,9 @@ type Page struct {
 	Flash  string
 	Form   *Form
 	Data   any
+	// Insert is large trusted HTML (a group's cached history) placed where the template says
+	// {{insert}}; see WritePage.
+	Insert template.HTML
 }
 
 // Form carries submitted values and validation messages for a re-rendered form.
@@ -100,6 +104,7 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		"dict":      dict,
 		"initial":   initial,
 		"list":      func(s ...string) []string { return s },
+		"insert":    func() template.HTML { return insertMarker },
 		// Live chat (chattext.go).
 		"chatText":      chatText,
 		"reactionEmoji": reactionEmoji,
@@ -160,19 +165,29 @@ func (r *Renderer) Partial(w io.Writer, name string, data any) error {
 	if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
 		return fmt.Errorf("render partial %s: %w", name, err)
 	}
+	if bytes.Contains(buf.Bytes(), []byte(insertMarker)) {
+		return fmt.Errorf("render partial %s: it places an insert; use WritePartial", name)
+	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
+// insertMarker is what {{insert}} prints; send puts the insert in its place.
+const insertMarker = "<!--hearth:insert-->"
+
 // WritePage renders a whole page and sends it with status. The page is rendered before
 // anything is sent, so a template error leaves the response untouched (the caller can still
 // answer 500), and it goes out with its Content-Length in one write instead of in chunks.
+//
+// p.Insert goes where the template printed {{insert}}. Printed as a template value, tens of
+// kilobytes would be copied twice through fmt into a buffer of their size allocated per
+// render; spliced in, they are copied once into the pooled buffer.
 func (r *Renderer) WritePage(w http.ResponseWriter, status int, name string, p *Page) error {
 	t, ok := r.pages[name]
 	if !ok {
 		return fmt.Errorf("render: no page %q", name)
 	}
-	return r.send(w, status, func(buf *bytes.Buffer) error {
+	return r.send(w, status, p.Insert, func(buf *bytes.Buffer) error {
 		if err := t.ExecuteTemplate(buf, "base", p); err != nil {
 			return fmt.Errorf("render page %s: %w", name, err)
 		}
@@ -180,9 +195,10 @@ func (r *Renderer) WritePage(w http.ResponseWriter, status int, name string, p *
 	})
 }
 
-// WritePartial renders one named partial and sends it with status, like WritePage.
-func (r *Renderer) WritePartial(w http.ResponseWriter, status int, name string, data any) error {
-	return r.send(w, status, func(buf *bytes.Buffer) error {
+// WritePartial renders one named partial and sends it with status, like WritePage; insert
+// goes where the partial printed {{insert}}.
+func (r *Renderer) WritePartial(w http.ResponseWriter, status int, name string, data any, insert template.HTML) error {
+	return r.send(w, status, insert, func(buf *bytes.Buffer) error {
 		if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
 			return fmt.Errorf("render partial %s: %w", name, err)
 		}
@@ -190,12 +206,24 @@ func (r *Renderer) WritePartial(w http.ResponseWriter, status int, name string, 
 	})
 }
 
-func (r *Renderer) send(w http.ResponseWriter, status int, render func(*bytes.Buffer) error) error {
+func (r *Renderer) send(w http.ResponseWriter, status int, insert template.HTML, render func(*bytes.Buffer) error) error {
 	buf := r.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer r.bufs.Put(buf)
 	if err := render(buf); err != nil {
 		return err
+	}
+	if i := bytes.Index(buf.Bytes(), []byte(insertMarker)); i >= 0 {
+		out := r.bufs.Get().(*bytes.Buffer)
+		out.Reset()
+		defer r.bufs.Put(out)
+		out.Grow(buf.Len() + len(insert))
+		out.Write(buf.Bytes()[:i])
+		out.WriteString(string(insert))
+		out.Write(buf.Bytes()[i+len(insertMarker):])
+		buf = out
+	} else if insert != "" {
+		return errors.New("render: an insert was given but the template has no {{insert}}")
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=UTF-8")
@@ -216,6 +244,9 @@ func (r *Renderer) execute(w io.Writer, page, tmpl string, p *Page) error {
 	defer r.bufs.Put(buf)
 	if err := t.ExecuteTemplate(buf, tmpl, p); err != nil {
 		return fmt.Errorf("render page %s: %w", page, err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte(insertMarker)) {
+		return fmt.Errorf("render page %s: it places an insert; use WritePage", page)
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
