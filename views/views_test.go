@@ -2,6 +2,10 @@ package views
 
 import (
 	"bytes"
+	"html/template"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -58,5 +62,36 @@ func TestFormHelpers(t *testing.T) {
 	var nilForm *Form
 	if nilForm.Value("x") != "" || nilForm.Error("x") != "" || !nilForm.Valid() {
 		t.Fatal("nil form helpers")
+	}
+}
+
+// TestWritePartialSplicesTheInsert checks that the insert lands where {{insert}} stood, that
+// the response carries its exact length, and that the writer-based API refuses a template
+// that expects an insert rather than dropping it silently.
+func TestWritePartialSplicesTheInsert(t *testing.T) {
+	r, err := New(func(name string) string { return "/static/h/" + name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := map[string]any{"More": true, "Slug": "circle", "Before": 7}
+	for _, insert := range []string{"", "<p>a</p>", strings.Repeat("<p>message</p>\n", 5000)} {
+		rec := httptest.NewRecorder()
+		if err := r.WritePartial(rec, http.StatusCreated, "chat_history", data, template.HTML(insert)); err != nil {
+			t.Fatal(err)
+		}
+		body := rec.Body.String()
+		if rec.Code != http.StatusCreated || rec.Header().Get("Content-Length") != strconv.Itoa(len(body)) {
+			t.Fatalf("status %d, Content-Length %q for %d bytes", rec.Code, rec.Header().Get("Content-Length"), len(body))
+		}
+		if strings.Contains(body, insertMarker) || !strings.HasSuffix(body, insert) ||
+			!strings.Contains(body, `/groups/circle/messages?before=7`) {
+			t.Fatalf("insert of %d bytes: %.300s", len(insert), body)
+		}
+	}
+	if err := r.WritePartial(httptest.NewRecorder(), http.StatusOK, "error", map[string]string{}, "<p>lost</p>"); err == nil {
+		t.Error("an insert for a partial without {{insert}} must fail")
+	}
+	if err := r.Partial(&bytes.Buffer{}, "chat_history", data); err == nil {
+		t.Error("Partial must refuse a partial that places an insert")
 	}
 }
