@@ -34,23 +34,16 @@ func (gc groupCtx) canManage() bool {
 func (h *Handler) loadGroup(c echo.Context) (groupCtx, error) {
 	ctx := c.Request().Context()
 	gc := groupCtx{user: currentUser(c)}
-	g, err := h.store.GroupBySlug(ctx, c.Param("slug"))
-	if errors.Is(err, store.ErrNotFound) {
-		return gc, errNotFound
-	}
-	if err != nil {
-		return gc, internal(err)
-	}
-	gc.g = g
-	m, err := h.store.MembershipOf(ctx, g.ID, gc.user.ID)
+	g, m, member, err := h.store.GroupForMember(ctx, c.Param("slug"), gc.user.ID)
 	switch {
-	case err == nil:
-		gc.member, gc.m = true, m
-	case !errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
+		return gc, errNotFound
+	case err != nil:
 		return gc, internal(err)
-	case g.Visibility == store.Private:
+	case !member && g.Visibility == store.Private:
 		return gc, errNotFound
 	}
+	gc.g, gc.m, gc.member = g, m, member
 	return gc, nil
 }
 
@@ -130,10 +123,7 @@ func (h *Handler) GroupShow(c echo.Context) error {
 
 func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *views.Form) error {
 	ctx := c.Request().Context()
-	members, err := h.store.CountMembers(ctx, gc.g.ID)
-	if err != nil {
-		return internal(err)
-	}
+	members := gc.g.MemberCount
 	online := h.chat.Online(gc.g.ID)
 	presence, err := h.frames.presenceHTML(online)
 	if err != nil {

@@ -32,6 +32,8 @@ type Group struct {
 	// HistoryVersion moves with every change to the group's chat history (kept by
 	// triggers), so a rendered history can be cached under it.
 	HistoryVersion int64
+	// MemberCount is how many members the group has (kept by triggers).
+	MemberCount int
 }
 
 // Membership is one member's place in a group, including their read marker.
@@ -57,13 +59,13 @@ type GroupInput struct {
 }
 
 const groupColumns = `g.id, g.slug, g.name, g.description, g.guidelines, g.visibility,
-	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version`
+	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version, g.member_count`
 
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (Group, error) {
 	var g Group
 	var created, updated int64
 	dest := append([]any{&g.ID, &g.Slug, &g.Name, &g.Description, &g.Guidelines, &g.Visibility,
-		&g.CreatedBy, &created, &updated, &g.HistoryVersion}, extra...)
+		&g.CreatedBy, &created, &updated, &g.HistoryVersion, &g.MemberCount}, extra...)
 	err := row.Scan(dest...)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	return g, err
@@ -149,7 +151,6 @@ type GroupSummary struct {
 func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT `+groupColumns+`,
-		       (SELECT count(*) FROM memberships m2 WHERE m2.group_id = g.id),
 		       m.user_id IS NOT NULL,
 		       CASE WHEN m.user_id IS NULL THEN 0 ELSE
 		         (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.last_read_seq
@@ -165,10 +166,11 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary
 	var out []GroupSummary
 	for rows.Next() {
 		var gs GroupSummary
-		gs.Group, err = scanGroup(rows, &gs.Members, &gs.IsMember, &gs.Unread)
+		gs.Group, err = scanGroup(rows, &gs.IsMember, &gs.Unread)
 		if err != nil {
 			return nil, fmt.Errorf("list groups: %w", err)
 		}
+		gs.Members = gs.MemberCount
 		out = append(out, gs)
 	}
 	return out, rows.Err()
@@ -177,10 +179,31 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary
 // CountMembers returns how many members a group has.
 func (s *Store) CountMembers(ctx context.Context, groupID int64) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE group_id = ?`, groupID).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count members: %w", err)
+	if err := s.r.QueryRowContext(ctx, `SELECT member_count FROM groups WHERE id = ?`, groupID).Scan(&n); err != nil {
+		return 0, notFound(err, "count members")
 	}
 	return n, nil
+}
+
+// GroupForMember loads a group by its slug together with userID's membership of it, in one
+// read: every group route needs both. isMember is false (and m zero) for a non-member.
+func (s *Store) GroupForMember(ctx context.Context, slug string, userID int64) (g Group, m Membership, isMember bool, err error) {
+	var joined, accepted int64
+	g, err = scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+`,
+		       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
+		       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0)
+		FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND likely(m.user_id = ?)
+		WHERE likely(g.slug = ?)`, userID, slug),
+		&isMember, &m.IsModerator, &joined, &accepted, &m.LastReadSeq)
+	if err != nil {
+		return Group{}, Membership{}, false, notFound(err, "load group with membership")
+	}
+	if !isMember {
+		return g, Membership{}, false, nil
+	}
+	m.GroupID, m.UserID = g.ID, userID
+	m.JoinedAt, m.GuidelinesAccepted = fromMS(joined), fromMS(accepted)
+	return g, m, true, nil
 }
 
 // MembershipOf returns userID's membership of groupID, or ErrNotFound.
