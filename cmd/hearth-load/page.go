@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 )
@@ -21,6 +22,7 @@ type pageResult struct {
 	BodyBytes  int         `json:"body_bytes"`
 	HistoryMsg int         `json:"history_messages_on_page"`
 	CPUPerReq  float64     `json:"server_cpu_us_per_request"`
+	ToolCores  float64     `json:"tool_cpu_cores"`
 }
 
 // pageLoad requests the group page as a logged-in member from conns keep-alive
@@ -31,21 +33,24 @@ func pageLoad(ctx context.Context, ep endpoint, pids []int, conns int, dur time.
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	get := func() (int, []byte, error) {
+	// get reads the whole body (so the connection is reused) into w.
+	get := func(w io.Writer) (int, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.Page, nil)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		req.Header.Set("Cookie", ep.Cookie)
 		resp, err := hc.Do(req)
 		if err != nil {
-			return 0, nil, err
+			return 0, err
 		}
 		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp.StatusCode, b, err
+		_, err = io.Copy(w, resp.Body)
+		return resp.StatusCode, err
 	}
-	code, b, err := get()
+	var first bytes.Buffer
+	code, err := get(&first)
+	b := first.Bytes()
 	if err != nil {
 		return pageResult{}, err
 	}
@@ -61,6 +66,7 @@ func pageLoad(ctx context.Context, ep endpoint, pids []int, conns int, dur time.
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	cpu0, _ := sumCPU(pids)
+	tool0, _ := procCPU(os.Getpid())
 	start := time.Now()
 	stop := start.Add(dur)
 	for w := 0; w < conns; w++ {
@@ -70,7 +76,9 @@ func pageLoad(ctx context.Context, ep endpoint, pids []int, conns int, dur time.
 			var n, errs int64
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				t0 := time.Now()
-				code, _, err := get()
+				// Measured pages are discarded through io.Discard's pooled buffer: the
+				// tool shares the server's cores, so it must not allocate per page.
+				code, err := get(io.Discard)
 				lat.Record(w, time.Since(t0))
 				n++
 				if err != nil || code != http.StatusOK {
@@ -85,7 +93,9 @@ func pageLoad(ctx context.Context, ep endpoint, pids []int, conns int, dur time.
 	}
 	wg.Wait()
 	cpu1, _ := sumCPU(pids)
+	tool1, _ := procCPU(os.Getpid())
 	res.Seconds = time.Since(start).Seconds()
+	res.ToolCores = (tool1 - tool0) / res.Seconds
 	res.ReqPerSec = float64(res.Requests) / res.Seconds
 	res.Latency = summarize(lat.Total())
 	if res.Requests > 0 {

@@ -83,6 +83,7 @@ func metrics(mode string) []metric {
 			{"max_ms", "latency max (ms)", "", -1, pg(func(p *pageResult) float64 { return p.Latency.Max })},
 			{"errors", "errors", "0", -1, pg(func(p *pageResult) float64 { return float64(p.Errors) })},
 			{"cpu_us_per_req", "server CPU µs/request", "", -1, pg(func(p *pageResult) float64 { return p.CPUPerReq })},
+			{"tool_cpu_cores", "tool CPU (cores busy)", "", -1, pg(func(p *pageResult) float64 { return p.ToolCores })},
 			{"body_kb", "page size (KB)", "", 0, pg(func(p *pageResult) float64 { return float64(p.BodyBytes) / 1024 })},
 		}
 	}
