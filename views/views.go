@@ -93,7 +93,14 @@ type Renderer struct {
 	pages    map[string]*template.Template // page name -> base + partials + page
 	partials *template.Template            // every partial, for fragments
 	bufs     sync.Pool
+
+	pre         *template.Template // the layouts and partials, for prerendering
+	prerendered map[string]template.HTML // "head_assets", and "site_nav" per navigation entry
 }
+
+// NavEntries are the navigation entries pages mark as current (Page.Nav); the site
+// navigation is rendered once for each. Another value still renders, only per request.
+var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "login", "register"}
 
 // New parses every template. assetURL maps an asset name to its content-hash URL.
 func New(assetURL func(string) string) (*Renderer, error) {
@@ -111,6 +118,19 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		"reactionLabel": reactionLabel,
 		"timeClock":     func(t time.Time) string { return t.UTC().Format("15:04") },
 	}
+	r := &Renderer{pages: map[string]*template.Template{}, prerendered: map[string]template.HTML{}}
+	funcs["prerendered"] = func(name string) (template.HTML, error) {
+		if h, ok := r.prerendered[name]; ok {
+			return h, nil
+		}
+		return "", fmt.Errorf("nothing prerendered as %q", name)
+	}
+	funcs["siteNav"] = func(nav string) (template.HTML, error) {
+		if h, ok := r.prerendered["site_nav/"+nav]; ok {
+			return h, nil
+		}
+		return r.render(r.pre, "site_nav", nav)
+	}
 	common := template.New("").Funcs(funcs)
 	if _, err := common.ParseFS(files, "layouts/*.html", "partials/*.html"); err != nil {
 		return nil, fmt.Errorf("parse layouts and partials: %w", err)
@@ -119,8 +139,13 @@ func New(assetURL func(string) string) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse partials: %w", err)
 	}
-	r := &Renderer{pages: map[string]*template.Template{}, partials: partials}
+	r.partials = partials
 	r.bufs.New = func() any { return new(bytes.Buffer) }
+	// Before the pages clone the set: a template that has run can no longer be cloned.
+	pre, err := common.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("clone templates for prerendering: %w", err)
+	}
 	names, err := fs.Glob(files, "pages/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("list pages: %w", err)
@@ -141,7 +166,27 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		}
 		r.pages[name] = t
 	}
+	r.pre = pre
+	h, err := r.render(pre, "head_assets", nil)
+	if err != nil {
+		return nil, err
+	}
+	r.prerendered["head_assets"] = h
+	for _, nav := range NavEntries {
+		if r.prerendered["site_nav/"+nav], err = r.render(pre, "site_nav", nav); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// render executes one template of t into a string, for prerendering.
+func (r *Renderer) render(t *template.Template, name string, data any) (template.HTML, error) {
+	var b strings.Builder
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("prerender %s: %w", name, err)
+	}
+	return template.HTML(b.String()), nil // rendered and escaped by html/template
 }
 
 // HasPage reports whether a page exists; handlers check their pages at start-up through it.

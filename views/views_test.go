@@ -95,3 +95,29 @@ func TestWritePartialSplicesTheInsert(t *testing.T) {
 		t.Error("Partial must refuse a partial that places an insert")
 	}
 }
+
+// TestSiteNavMarksTheCurrentEntry checks the prerendered navigation against one rendered per
+// request (for a value outside NavEntries) and that each marks its own entry.
+func TestSiteNavMarksTheCurrentEntry(t *testing.T) {
+	r, err := New(func(name string) string { return "/static/h/" + name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, nav := range append([]string{"unlisted"}, NavEntries...) {
+		var buf bytes.Buffer
+		if err := r.Page(&buf, "error", &Page{Nav: nav, Data: map[string]string{"Title": "t", "Message": "m"}}); err != nil {
+			t.Fatalf("nav %q: %v", nav, err)
+		}
+		out := buf.String()
+		if n := strings.Count(out, `aria-current="page"`); (n == 1) != (nav == "groups" || nav == "resources" ||
+			nav == "goals" || nav == "help" || nav == "login") {
+			t.Errorf("nav %q: %d entries marked current", nav, n)
+		}
+		if nav == "groups" && !strings.Contains(out, `<a href="/groups" aria-current="page">Groups</a>`) {
+			t.Errorf("nav groups does not mark Groups: %s", out)
+		}
+		if !strings.Contains(out, `<script src="/static/h/js/hearth.js" defer></script>`) {
+			t.Errorf("nav %q: head assets missing", nav)
+		}
+	}
+}
