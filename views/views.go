@@ -94,7 +94,7 @@ type Renderer struct {
 	partials *template.Template            // every partial, for fragments
 	bufs     sync.Pool
 
-	pre         *template.Template // the layouts and partials, for prerendering
+	pre         *template.Template       // the layouts and partials, for prerendering
 	prerendered map[string]template.HTML // "head_assets", and "site_nav" per navigation entry
 }
 
