@@ -25,6 +25,8 @@ type conn struct {
 	send   chan *outFrame
 	resume chan int64
 	batch  []*outFrame // the writer's scratch list of frames drained for one write
+	// deadline is the socket's current write deadline (writer-owned); see armWrite.
+	deadline time.Time
 
 	closeOnce   sync.Once
 	closeCode   int
@@ -190,7 +192,9 @@ func (c *conn) writeLoop(ctx context.Context) {
 				return
 			}
 		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.opt.WriteWait)); err != nil {
+			// WriteControl sets the socket's deadline itself.
+			c.deadline = time.Now().Add(h.opt.WriteWait)
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, c.deadline); err != nil {
 				return
 			}
 		}
@@ -237,7 +241,7 @@ func (c *conn) catchUp(ctx context.Context) error {
 		if len(msgs) == 0 {
 			return nil
 		}
-		_ = c.ws.SetWriteDeadline(time.Now().Add(h.opt.WriteWait))
+		c.armWrite()
 		w, err := c.ws.NextWriter(websocket.TextMessage)
 		if err != nil {
 			return err
@@ -282,14 +286,13 @@ func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 		clear(qs) // let the frames go
 		c.batch = qs[:0]
 	}()
-	wait := c.hub.opt.WriteWait
 	last := c.lastSeq.Load()
 	if len(qs) == 1 && q.pm != nil {
 		if data, gap := q.since(last); !gap && len(data) == len(q.Data) {
 			if len(data) == 0 {
 				return nil
 			}
-			_ = c.ws.SetWriteDeadline(time.Now().Add(wait))
+			c.armWrite()
 			if err := c.ws.WritePreparedMessage(q.pm); err != nil {
 				return err
 			}
@@ -321,7 +324,7 @@ func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 			continue
 		}
 		if w == nil {
-			_ = c.ws.SetWriteDeadline(time.Now().Add(wait))
+			c.armWrite()
 			nw, err := c.ws.NextWriter(websocket.TextMessage)
 			if err != nil {
 				return err
@@ -338,6 +341,17 @@ func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 		return nil
 	}
 	return w.Close()
+}
+
+// armWrite makes sure the socket's write deadline is at least half of WriteWait away before
+// a write. Moving it is a timer update, so it moves only once half of it has passed: a
+// write that stalls fails between WriteWait/2 and WriteWait after it started.
+func (c *conn) armWrite() {
+	wait := c.hub.opt.WriteWait
+	if now := time.Now(); c.deadline.Sub(now) < wait/2 {
+		c.deadline = now.Add(wait)
+		_ = c.ws.SetWriteDeadline(c.deadline)
+	}
 }
 
 // ParseAfter reads the ?after= query value: -1 when absent (wait for a resume frame).
