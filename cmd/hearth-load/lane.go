@@ -54,15 +54,16 @@ func body(dst []byte, t time.Time, n int64, run string) []byte {
 	dst = strconv.AppendInt(dst, t.UnixNano(), 10)
 	dst = append(dst, " n="...)
 	dst = strconv.AppendInt(dst, n, 10)
-	dst = append(dst, " r="...)
+	dst = append(dst, " ~"...)
 	return append(dst, run...)
 }
 
-// scanBodies finds "t=<int> n=<int> r=<run>" in frame and calls fn with its offset. It
-// looks for the rare " r=<run>" marker and parses backwards from it: searching forward for
-// "t=" would stop at every hx-target= and datetime= in Hearth's HTML.
+// scanBodies finds "t=<int> n=<int> ~<run>" in frame and calls fn with its offset. It
+// looks for the "~<run>" marker and parses backwards from it: searching forward for "t="
+// would stop at every hx-target= and datetime= in Hearth's HTML, and a marker that began
+// with a space or a letter would stop the byte search at every word.
 func scanBodies(frame []byte, run string, fn func(off int, t, n int64)) {
-	marker := " r=" + run
+	marker := "~" + run
 	i := 0
 	for {
 		j := bytes.Index(frame[i:], []byte(marker))
@@ -71,7 +72,10 @@ func scanBodies(frame []byte, run string, fn func(off int, t, n int64)) {
 		}
 		k := i + j
 		i = k + len(marker)
-		n, k, ok := digitsBack(frame, k)
+		if k < 1 || frame[k-1] != ' ' {
+			continue
+		}
+		n, k, ok := digitsBack(frame, k-1)
 		if !ok || k < 3 || string(frame[k-3:k]) != " n=" {
 			continue
 		}

@@ -54,7 +54,7 @@ const smokeLanes = "both"
 
 func TestScanBodies(t *testing.T) {
 	run := "abcd1234"
-	frame := []byte("t=10 n=3 r=abcd1234\nt=11 n=x r=abcd1234\nt=12 n=4 r=other\nxt=13 n=5 r=abcd1234")
+	frame := []byte("t=10 n=3 ~abcd1234\nt=11 n=x ~abcd1234\nt=12 n=4 ~other\nxt=13 n=5 ~abcd1234")
 	var got [][2]int64
 	scanBodies(frame, run, func(_ int, t, n int64) { got = append(got, [2]int64{t, n}) })
 	want := [][2]int64{{10, 3}, {13, 5}}
@@ -67,10 +67,10 @@ func TestHearthParse(t *testing.T) {
 	l := &hearthLane{run: "abcd1234"}
 	frame := []byte(`<div hx-swap-oob="beforeend:#messages"><article id="msg-7" class="msg" data-seq="41" data-author="3">
 <header class="msg-meta"><span class="msg-author">x</span></header>
-<div class="msg-body">t=100 n=6 r=abcd1234</div></article></div>
+<div class="msg-body">t=100 n=6 ~abcd1234</div></article></div>
 <input type="hidden" id="chat-client-id" name="client_id" value="zz" hx-swap-oob="true">
 <div hx-swap-oob="beforeend:#messages"><article id="msg-9" class="msg" data-seq="42" data-author="3">
-<div class="msg-body">t=200 n=8 r=abcd1234</div></article></div>`)
+<div class="msg-body">t=200 n=8 ~abcd1234</div></article></div>`)
 	var got [][3]int64
 	l.Parse(frame, func(seq, t, n int64) { got = append(got, [3]int64{seq, t, n}) })
 	want := [][3]int64{{41, 100, 6}, {42, 200, 8}}
