@@ -18,15 +18,14 @@ import (
 // conn is one socket. Its reader and writer share cancel; only the writer touches the
 // socket for writing, pings included.
 type conn struct {
-	hub    *Hub
-	ws     *websocket.Conn
-	cl     Client
-	cancel context.CancelFunc
-	send   chan *outFrame
-	resume chan int64
-	batch  []*outFrame // the writer's scratch list of frames drained for one write
-	// deadline is the socket's current write deadline (writer-owned); see armWrite.
-	deadline time.Time
+	hub     *Hub
+	ws      *websocket.Conn
+	cl      Client
+	cancel  context.CancelFunc
+	send    chan *outFrame
+	resume  chan int64
+	batch   []*outFrame // the writer's scratch list of frames drained for one write
+	pingDue atomic.Bool // set by the ping timer, cleared by the writer when it pings
 
 	closeOnce   sync.Once
 	closeCode   int
@@ -55,6 +54,19 @@ func (c *conn) offer(q *outFrame) {
 	case c.send <- q:
 	default:
 		c.close(websocket.CloseTryAgainLater, reasonSlow)
+	}
+}
+
+// wakeFrame is queued, never written: it wakes an idle writer to look at its context, a
+// pending resume and a due ping.
+var wakeFrame = &outFrame{Frame: &Frame{}}
+
+// wake rings the writer. A full queue needs no ring: the writer is busy and looks at all
+// three after every batch it writes.
+func (c *conn) wake() {
+	select {
+	case c.send <- wakeFrame:
+	default:
 	}
 }
 
@@ -102,6 +114,7 @@ func (c *conn) readLoop(ctx context.Context) {
 				case c.resume <- n:
 				default: // one pending resume is enough
 				}
+				c.wake()
 			}
 		case in.Typing != "":
 			h.typing(c.cl.GroupID, c.cl.UserID, c.cl.DisplayName)
@@ -174,16 +187,27 @@ func (c *conn) writeLoop(ctx context.Context) {
 	if !c.start(ctx) {
 		return
 	}
-	ping := time.NewTicker(h.opt.PingEvery)
+	// The writer waits on its queue alone: a receive from one channel is much cheaper per
+	// delivery than a select over four. Cancellation, resumes and pings ring it with
+	// wakeFrame (see wake) and are looked at after every batch.
+	stopWake := context.AfterFunc(ctx, c.wake)
+	defer stopWake()
+	ping := time.AfterFunc(h.opt.PingEvery, func() {
+		c.pingDue.Store(true)
+		c.wake()
+	})
 	defer ping.Stop()
 	for {
-		select {
-		case <-ctx.Done():
+		q := <-c.send
+		if ctx.Err() != nil {
 			return
-		case f := <-c.send:
-			if err := c.writeFrames(ctx, f); err != nil {
+		}
+		if q != wakeFrame {
+			if err := c.writeFrames(ctx, q); err != nil {
 				return
 			}
+		}
+		select {
 		case n := <-c.resume:
 			if n > c.lastSeq.Load() {
 				c.lastSeq.Store(n)
@@ -191,12 +215,14 @@ func (c *conn) writeLoop(ctx context.Context) {
 			if err := c.catchUp(ctx); err != nil {
 				return
 			}
-		case <-ping.C:
-			// WriteControl sets the socket's deadline itself.
-			c.deadline = time.Now().Add(h.opt.WriteWait)
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, c.deadline); err != nil {
+		default:
+		}
+		if c.pingDue.Load() {
+			c.pingDue.Store(false)
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(h.opt.WriteWait)); err != nil {
 				return
 			}
+			ping.Reset(h.opt.PingEvery)
 		}
 	}
 }
@@ -241,7 +267,7 @@ func (c *conn) catchUp(ctx context.Context) error {
 		if len(msgs) == 0 {
 			return nil
 		}
-		c.armWrite()
+		_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
 		w, err := c.ws.NextWriter(websocket.TextMessage)
 		if err != nil {
 			return err
@@ -273,14 +299,16 @@ func (c *conn) catchUp(ctx context.Context) error {
 // catch-up neither skips nor repeats a message.
 func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 	qs := append(c.batch[:0], q)
+drain:
 	for len(qs) < maxCoalesce {
 		select {
 		case q := <-c.send:
-			qs = append(qs, q)
-			continue
+			if q != wakeFrame { // its news is looked at after this batch
+				qs = append(qs, q)
+			}
 		default:
+			break drain
 		}
-		break
 	}
 	defer func() {
 		clear(qs) // let the frames go
@@ -292,7 +320,7 @@ func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 			if len(data) == 0 {
 				return nil
 			}
-			c.armWrite()
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
 			if err := c.ws.WritePreparedMessage(q.pm); err != nil {
 				return err
 			}
@@ -324,7 +352,7 @@ func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 			continue
 		}
 		if w == nil {
-			c.armWrite()
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.WriteWait))
 			nw, err := c.ws.NextWriter(websocket.TextMessage)
 			if err != nil {
 				return err
@@ -341,17 +369,6 @@ func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
 		return nil
 	}
 	return w.Close()
-}
-
-// armWrite makes sure the socket's write deadline is at least half of WriteWait away before
-// a write. Moving it is a timer update, so it moves only once half of it has passed: a
-// write that stalls fails between WriteWait/2 and WriteWait after it started.
-func (c *conn) armWrite() {
-	wait := c.hub.opt.WriteWait
-	if now := time.Now(); c.deadline.Sub(now) < wait/2 {
-		c.deadline = now.Add(wait)
-		_ = c.ws.SetWriteDeadline(c.deadline)
-	}
 }
 
 // ParseAfter reads the ?after= query value: -1 when absent (wait for a resume frame).

@@ -28,7 +28,7 @@ type Options struct {
 	ReadLimit  int64         // largest client frame in bytes (64 KiB)
 	PingEvery  time.Duration // ping interval (25s)
 	PongWait   time.Duration // read deadline pushed by each pong (60s)
-	WriteWait  time.Duration // a stalled write fails WriteWait/2 to WriteWait after it began (10s)
+	WriteWait  time.Duration // deadline of one write (10s)
 	AuthEvery  time.Duration // live authorization check (2s)
 	FlushEvery time.Duration // presence and typing updates (500ms)
 	ResumeWait time.Duration // how long a client without ?after may take to send resume (2s)
