@@ -15,23 +15,32 @@ import (
 	"github.com/hearth-community/hearth/store"
 )
 
-// conn is one socket. Its reader and writer share cancel; only the writer touches the
-// socket for writing, pings included.
+// conn is one socket. Its reader and writer share ctx and cancel. Data goes out under wmu:
+// from the writer goroutine, or straight from the hub's delivery when the writer has
+// nothing pending (see writeNow).
 type conn struct {
 	hub     *Hub
 	ws      *websocket.Conn
 	cl      Client
+	ctx     context.Context
 	cancel  context.CancelFunc
 	send    chan *outFrame
 	resume  chan int64
 	batch   []*outFrame // the writer's scratch list of frames drained for one write
 	pingDue atomic.Bool // set by the ping timer, cleared by the writer when it pings
 
+	// wmu serializes data writes. queued counts frames offered to send and not yet
+	// written (wake frames are not counted); live is set once the writer has caught the
+	// socket up at start. Both are read under wmu by writeNow.
+	wmu    sync.Mutex
+	queued atomic.Int64
+	live   bool
+
 	closeOnce   sync.Once
 	closeCode   int
 	closeReason string
 
-	lastSeq   atomic.Int64 // highest message sequence written to the socket (writer-owned)
+	lastSeq   atomic.Int64 // highest message sequence written to the socket (under wmu)
 	markedSeq atomic.Int64 // highest sequence saved as the read marker
 }
 
@@ -50,11 +59,49 @@ var errGap = errors.New("chat: frame does not follow the messages sent")
 
 // offer queues q without blocking; a full queue means the client cannot keep up.
 func (c *conn) offer(q *outFrame) {
+	c.queued.Add(1)
 	select {
 	case c.send <- q:
 	default:
+		c.queued.Add(-1)
 		c.close(websocket.CloseTryAgainLater, reasonSlow)
 	}
+}
+
+// writeNow writes a room's frame straight to the socket when the writer goroutine has
+// nothing pending and the frame follows what the socket has: the common case, which then
+// costs no goroutine wake-up and no channel hand-off. It reports false when the frame must
+// be offered to the writer instead. The write's deadline is DirectWait: a client that
+// stopped reading long enough to fill its socket buffers stalls the delivery that long at
+// most, and is then dropped (it resyncs when it reconnects).
+func (c *conn) writeNow(q *outFrame) bool {
+	if q.pm == nil || !c.wmu.TryLock() {
+		return false
+	}
+	defer c.wmu.Unlock()
+	if c.ctx.Err() != nil {
+		return true // closing: nothing more goes out
+	}
+	if !c.live || c.queued.Load() != 0 {
+		return false
+	}
+	last := c.lastSeq.Load()
+	data, gap := q.since(last)
+	switch {
+	case gap:
+		return false // the writer loads the missing messages first
+	case len(data) == 0:
+		return true // a catch-up already sent these messages
+	case len(data) != len(q.Data):
+		return false // the frame overlaps a catch-up: the writer cuts it
+	}
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.DirectWait))
+	if err := c.ws.WritePreparedMessage(q.pm); err != nil {
+		c.close(websocket.CloseTryAgainLater, reasonSlow)
+		return true
+	}
+	c.lastSeq.Store(max(last, q.Seq))
+	return true
 }
 
 // wakeFrame is queued, never written: it wakes an idle writer to look at its context, a
@@ -202,20 +249,8 @@ func (c *conn) writeLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if q != wakeFrame {
-			if err := c.writeFrames(ctx, q); err != nil {
-				return
-			}
-		}
-		select {
-		case n := <-c.resume:
-			if n > c.lastSeq.Load() {
-				c.lastSeq.Store(n)
-			}
-			if err := c.catchUp(ctx); err != nil {
-				return
-			}
-		default:
+		if err := c.writeQueued(ctx, q); err != nil {
+			return
 		}
 		if c.pingDue.Load() {
 			c.pingDue.Store(false)
@@ -224,6 +259,27 @@ func (c *conn) writeLoop(ctx context.Context) {
 			}
 			ping.Reset(h.opt.PingEvery)
 		}
+	}
+}
+
+// writeQueued writes q (unless it is only a wake-up) with whatever else is queued, then
+// serves a pending resume, all under wmu.
+func (c *conn) writeQueued(ctx context.Context, q *outFrame) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if q != wakeFrame {
+		if err := c.writeFrames(ctx, q); err != nil {
+			return err
+		}
+	}
+	select {
+	case n := <-c.resume:
+		if n > c.lastSeq.Load() {
+			c.lastSeq.Store(n)
+		}
+		return c.catchUp(ctx)
+	default:
+		return nil
 	}
 }
 
@@ -249,9 +305,15 @@ func (c *conn) start(ctx context.Context) bool {
 			after = seq
 		}
 	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
 	c.lastSeq.Store(after)
 	c.markedSeq.Store(after)
-	return c.catchUp(ctx) == nil
+	if c.catchUp(ctx) != nil {
+		return false
+	}
+	c.live = true
+	return true
 }
 
 func (c *conn) catchUp(ctx context.Context) error {
@@ -311,6 +373,7 @@ drain:
 		}
 	}
 	defer func() {
+		c.queued.Add(-int64(len(qs)))
 		clear(qs) // let the frames go
 		c.batch = qs[:0]
 	}()

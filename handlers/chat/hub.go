@@ -29,6 +29,7 @@ type Options struct {
 	PingEvery  time.Duration // ping interval (25s)
 	PongWait   time.Duration // read deadline pushed by each pong (60s)
 	WriteWait  time.Duration // deadline of one write (10s)
+	DirectWait time.Duration // deadline of a write made straight from a delivery (20ms)
 	AuthEvery  time.Duration // live authorization check (2s)
 	FlushEvery time.Duration // presence and typing updates (500ms)
 	ResumeWait time.Duration // how long a client without ?after may take to send resume (2s)
@@ -92,6 +93,7 @@ func New(opt Options) (*Hub, error) {
 	def(&opt.PingEvery, 25*time.Second)
 	def(&opt.PongWait, 60*time.Second)
 	def(&opt.WriteWait, 10*time.Second)
+	def(&opt.DirectWait, 20*time.Millisecond)
 	def(&opt.AuthEvery, 2*time.Second)
 	def(&opt.FlushEvery, 500*time.Millisecond)
 	def(&opt.ResumeWait, 2*time.Second)
@@ -153,7 +155,7 @@ type Client struct {
 // its reader and writer, then returns at once.
 func (h *Hub) Attach(ws *websocket.Conn, cl Client) {
 	ctx, cancel := context.WithCancel(h.ctx)
-	c := &conn{hub: h, ws: ws, cl: cl, cancel: cancel,
+	c := &conn{hub: h, ws: ws, cl: cl, ctx: ctx, cancel: cancel,
 		send: make(chan *outFrame, h.opt.QueueLen), resume: make(chan int64, 1)}
 	r := h.room(cl.GroupID, true)
 	r.mu.Lock()
@@ -213,10 +215,14 @@ func (h *Hub) detach(c *conn) {
 	}
 }
 
-// Deliver hands a frame to every local connection of a group without ever waiting: a
-// connection whose queue is full is dropped and will resync when it reconnects. The
-// websocket message is prepared once here, so each connection writes the same bytes with
-// one system call and no copy.
+// Deliver hands a frame to every local connection of a group. The websocket message is
+// prepared once here, so each connection writes the same bytes with one system call and no
+// copy. A connection whose writer has nothing pending gets it at once from this goroutine
+// (conn.writeNow); the others get it queued, never waited for: a connection whose queue is
+// full is dropped and will resync when it reconnects. Writing here rather than waking one
+// goroutine per connection saves a hand-off per delivery, and while this goroutine (the
+// message writer, for new messages) is busy writing, the next commit's batch grows, so
+// frames carry more messages exactly when the load is high.
 func (h *Hub) Deliver(groupID int64, f *Frame) {
 	r := h.room(groupID, false)
 	if r == nil {
@@ -226,12 +232,25 @@ func (h *Hub) Deliver(groupID int64, f *Frame) {
 	if pm, err := websocket.NewPreparedMessage(websocket.TextMessage, f.Data); err == nil {
 		q.pm = pm
 	}
+	cs := connsPool.Get().(*[]*conn)
 	r.mu.RLock()
 	for c := range r.conns {
-		c.offer(q)
+		*cs = append(*cs, c)
 	}
 	r.mu.RUnlock()
+	for _, c := range *cs {
+		if !c.writeNow(q) {
+			c.offer(q)
+		}
+	}
+	clear(*cs)
+	*cs = (*cs)[:0]
+	connsPool.Put(cs)
 }
+
+// connsPool holds Deliver's scratch lists: a room's connections are written to outside
+// the room's lock, so joining and leaving never wait for a socket.
+var connsPool = sync.Pool{New: func() any { s := make([]*conn, 0, 64); return &s }}
 
 // published runs in the message writer after each commit, before senders are
 // acknowledged: it renders each new message once and publishes one frame per group

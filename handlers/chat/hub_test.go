@@ -1,12 +1,14 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -182,7 +184,7 @@ var seqAttr = regexp.MustCompile(`data-seq="(\d+)"`)
 func readSeqs(t *testing.T, ws *websocket.Conn, want int) []int64 {
 	t.Helper()
 	var seqs []int64
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		if len(seqs) >= want {
 			deadline = time.Now().Add(150 * time.Millisecond)
@@ -281,5 +283,136 @@ func TestPublishedOneFramePerGroup(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("frames:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestDirectWritesKeepOrderBesideQueuedFrames delivers messages one frame at a time while
+// other frames are queued for the same socket from another goroutine, so deliveries switch
+// between writing straight to the socket and queueing behind the writer. Every message must
+// arrive once, in order.
+func TestDirectWritesKeepOrderBesideQueuedFrames(t *testing.T) {
+	fx := newHubFixture(t)
+	ws, _, err := websocket.DefaultDialer.Dial(fx.url+"?after=0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	var c *conn
+	for deadline := time.Now().Add(3 * time.Second); c == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("socket never joined its room")
+		}
+		if r := fx.h.room(fx.group, false); r != nil {
+			r.mu.RLock()
+			for cc := range r.conns {
+				c = cc
+			}
+			r.mu.RUnlock()
+		}
+	}
+	const n = 3000
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // frames that only ever go through the queue
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if c.queued.Load() < 32 { // busy, never full (a full queue drops the socket)
+					c.offer(&outFrame{Frame: &Frame{Data: []byte("<ack/>")}})
+				}
+				runtime.Gosched()
+			}
+		}
+	}()
+	got := make(chan []int64, 1)
+	go func() { got <- readSeqs(t, ws, n) }()
+	for seq := int64(1); seq <= n; seq++ {
+		fx.h.Deliver(fx.group, batch(seq, seq))
+		for c.queued.Load() > 128 { // a full queue drops the socket: keep below it
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	close(stop)
+	<-done
+	seqs := <-got
+	if len(seqs) != n {
+		t.Fatalf("got %d messages, want %d", len(seqs), n)
+	}
+	for i, s := range seqs {
+		if s != int64(i+1) {
+			t.Fatalf("message %d arrived as sequence %d: %v", i+1, s, seqs[max(0, i-3):min(len(seqs), i+3)])
+		}
+	}
+}
+
+// TestStalledClientDoesNotStallDelivery fills the buffers of a socket whose client never
+// reads: each delivery must still return within about DirectWait, and the socket is dropped.
+func TestStalledClientDoesNotStallDelivery(t *testing.T) {
+	fx := newHubFixture(t)
+	ws, _, err := websocket.DefaultDialer.Dial(fx.url+"?after=0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close() // never read
+	for deadline := time.Now().Add(3 * time.Second); len(fx.h.Online(fx.group)) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("socket never joined its room")
+		}
+	}
+	big := bytes.Repeat([]byte("x"), 256<<10)
+	var slowest time.Duration
+	for i := 0; i < 400 && len(fx.h.Online(fx.group)) > 0; i++ {
+		start := time.Now()
+		fx.h.Deliver(fx.group, &Frame{Data: big})
+		slowest = max(slowest, time.Since(start))
+	}
+	if slowest > time.Second {
+		t.Errorf("a delivery to a stalled client took %v", slowest)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(fx.h.Online(fx.group)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled socket was never dropped")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestWriteNowDefers checks the guards of the direct path: a socket still starting up, or
+// one with frames queued or in its writer's hands, gets nothing written past its writer (the
+// conn here has no socket at all: a write would panic).
+func TestWriteNowDefers(t *testing.T) {
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, []byte("<p>1</p>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &outFrame{Frame: &Frame{Seq: 1, Data: []byte("<p>1</p>")}, pm: pm}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &conn{hub: &Hub{}, ctx: ctx, cancel: cancel}
+	if c.writeNow(q) {
+		t.Error("wrote to a socket that has not caught up yet")
+	}
+	c.live = true
+	c.queued.Store(1)
+	if c.writeNow(q) {
+		t.Error("wrote past a queued frame")
+	}
+	c.queued.Store(0)
+	c.lastSeq.Store(5)
+	if !c.writeNow(q) {
+		t.Error("a frame the socket already has must be dropped, not queued")
+	}
+	c.lastSeq.Store(0)
+	c.wmu.Lock()
+	if c.writeNow(q) {
+		t.Error("wrote while the writer holds the socket")
+	}
+	c.wmu.Unlock()
+	cancel()
+	if !c.writeNow(q) {
+		t.Error("a closing socket must take nothing more")
 	}
 }
