@@ -238,15 +238,32 @@ func (h *Hub) Deliver(groupID int64, f *Frame) {
 		*cs = append(*cs, c)
 	}
 	r.mu.RUnlock()
-	for _, c := range *cs {
-		if !c.writeNow(q) {
-			c.offer(q)
+	// A big room is written by several goroutines, deliverChunk sockets each, so its
+	// delivery uses every core instead of one.
+	write := func(part []*conn) {
+		for _, c := range part {
+			if !c.writeNow(q) {
+				c.offer(q)
+			}
 		}
 	}
+	all := *cs
+	var wg sync.WaitGroup
+	for len(all) > deliverChunk {
+		part := all[:deliverChunk]
+		wg.Go(func() { write(part) })
+		all = all[deliverChunk:]
+	}
+	write(all)
+	wg.Wait()
 	clear(*cs)
 	*cs = (*cs)[:0]
 	connsPool.Put(cs)
 }
+
+// deliverChunk is how many sockets one goroutine of a delivery writes: a room of up to
+// this many is written by the delivering goroutine alone.
+const deliverChunk = 64
 
 // connsPool holds Deliver's scratch lists: a room's connections are written to outside
 // the room's lock, so joining and leaving never wait for a socket.

@@ -416,3 +416,58 @@ func TestWriteNowDefers(t *testing.T) {
 		t.Error("a closing socket must take nothing more")
 	}
 }
+
+// TestBigRoomDeliveryInOrder delivers to a room bigger than one delivery goroutine's share,
+// so several goroutines write it: every socket still gets every message once, in order.
+func TestBigRoomDeliveryInOrder(t *testing.T) {
+	fx := newHubFixture(t)
+	const sockets, n = 2*deliverChunk + 10, 30
+	wss := make([]*websocket.Conn, sockets)
+	for i := range wss {
+		ws, _, err := websocket.DefaultDialer.Dial(fx.url+"?after=0", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.Close()
+		wss[i] = ws
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		r := fx.h.room(fx.group, false)
+		live := 0
+		if r != nil {
+			r.mu.RLock()
+			for c := range r.conns {
+				c.wmu.Lock()
+				if c.live {
+					live++
+				}
+				c.wmu.Unlock()
+			}
+			r.mu.RUnlock()
+		}
+		if live == sockets {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d sockets started", live, sockets)
+		}
+	}
+	results := make(chan []int64, sockets)
+	for _, ws := range wss {
+		go func() { results <- readSeqs(t, ws, n) }()
+	}
+	for seq := int64(1); seq <= n; seq++ {
+		fx.h.Deliver(fx.group, batch(seq, seq))
+	}
+	for range sockets {
+		seqs := <-results
+		if len(seqs) != n {
+			t.Fatalf("a socket got %d messages, want %d", len(seqs), n)
+		}
+		for i, s := range seqs {
+			if s != int64(i+1) {
+				t.Fatalf("message %d arrived as %d", i+1, s)
+			}
+		}
+	}
+}
