@@ -156,7 +156,7 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary
 		         (SELECT count(*) FROM messages x WHERE x.group_id = g.id AND x.seq > m.last_read_seq
 		            AND x.author_id != ? AND x.deleted_at IS NULL) END
 		FROM groups g
-		LEFT JOIN memberships m ON m.group_id = g.id AND likely(m.user_id = ?)
+		LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(? AS INTEGER)
 		WHERE g.visibility = 'public' OR m.user_id IS NOT NULL
 		ORDER BY g.name COLLATE NOCASE`, userID, userID)
 	if err != nil {
@@ -185,15 +185,17 @@ func (s *Store) CountMembers(ctx context.Context, groupID int64) (int, error) {
 	return n, nil
 }
 
+const groupForMemberSQL = `SELECT ` + groupColumns + `,
+	       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
+	       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0)
+	FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(? AS INTEGER)
+	WHERE g.slug = CAST(? AS TEXT)`
+
 // GroupForMember loads a group by its slug together with userID's membership of it, in one
 // read: every group route needs both. isMember is false (and m zero) for a non-member.
 func (s *Store) GroupForMember(ctx context.Context, slug string, userID int64) (g Group, m Membership, isMember bool, err error) {
 	var joined, accepted int64
-	g, err = scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+`,
-		       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
-		       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0)
-		FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND likely(m.user_id = ?)
-		WHERE likely(g.slug = ?)`, userID, slug),
+	g, err = scanGroup(s.r.QueryRowContext(ctx, groupForMemberSQL, userID, slug),
 		&isMember, &m.IsModerator, &joined, &accepted, &m.LastReadSeq)
 	if err != nil {
 		return Group{}, Membership{}, false, notFound(err, "load group with membership")
@@ -279,7 +281,7 @@ type Member struct {
 func (s *Store) ListMembers(ctx context.Context, groupID int64) ([]Member, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT u.id, u.display_name, m.is_moderator FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE likely(m.group_id = ?) ORDER BY u.display_name`, groupID)
+		WHERE m.group_id = CAST(? AS INTEGER) ORDER BY u.display_name`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}

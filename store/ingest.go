@@ -91,7 +91,7 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 		return nil, fmt.Errorf("prepare sequence lookup: %w", err)
 	}
 	if c.existing, err = s.w.PrepareContext(ctx, `SELECT `+messageColumns+`
-		FROM messages m JOIN users u ON u.id = m.author_id WHERE likely(m.author_id = ?) AND likely(m.client_id = ?)`); err != nil {
+		FROM messages m JOIN users u ON u.id = m.author_id WHERE m.author_id = CAST(? AS INTEGER) AND m.client_id = CAST(? AS TEXT)`); err != nil {
 		return nil, fmt.Errorf("prepare duplicate lookup: %w", err)
 	}
 	go c.run()

@@ -68,7 +68,7 @@ func (s *Store) InviteByToken(ctx context.Context, tokenHash []byte) (Group, boo
 	var usable bool
 	g, err := scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupColumns+`
 		FROM group_invites i JOIN groups g ON g.id = i.group_id
-		WHERE likely(i.token_hash = ?)`, tokenHash))
+		WHERE i.token_hash = CAST(? AS BLOB)`, tokenHash))
 	if err != nil {
 		return Group{}, false, notFound(err, "load invite")
 	}
@@ -152,7 +152,7 @@ func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequ
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT r.group_id, r.user_id, u.display_name, r.note, r.created_at
 		FROM join_requests r JOIN users u ON u.id = r.user_id
-		WHERE likely(r.group_id = ?) ORDER BY r.created_at, r.user_id`, groupID)
+		WHERE r.group_id = CAST(? AS INTEGER) ORDER BY r.created_at, r.user_id`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list join requests: %w", err)
 	}

@@ -70,7 +70,7 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 // MessageByID loads one message with its reactions.
 func (s *Store) MessageByID(ctx context.Context, id int64) (Message, error) {
 	m, err := scanMessage(s.r.QueryRowContext(ctx, `SELECT `+messageColumns+`
-		FROM messages m JOIN users u ON u.id = m.author_id WHERE likely(m.id = ?)`, id))
+		FROM messages m JOIN users u ON u.id = m.author_id WHERE m.id = CAST(? AS INTEGER)`, id))
 	if err != nil {
 		return Message{}, notFound(err, "load message")
 	}
@@ -81,6 +81,18 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (Message, error) {
 	return msgs[0], nil
 }
 
+// The hot message reads (TestHotQueryPlans checks their plans).
+const (
+	messagesBeforeSQL = `SELECT ` + messageColumns + `
+		FROM messages m JOIN users u ON u.id = m.author_id
+		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq < ? ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`
+	messagesAfterSQL = `SELECT ` + messageColumns + `
+		FROM messages m JOIN users u ON u.id = m.author_id
+		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq > ? ORDER BY m.seq LIMIT CAST(? AS INTEGER)`
+	reactionCountsSQL = `SELECT message_id, kind, count(*) FROM reactions
+		WHERE message_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) GROUP BY message_id, kind`
+)
+
 // MessagesBefore returns up to limit messages of a group with seq < before (0: the latest),
 // oldest first, with reactions. It pages history backwards.
 func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit int) ([]Message, error) {
@@ -89,9 +101,7 @@ func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit
 	}
 	// Newest first straight off the (group_id, seq) index, reversed here: cheaper than
 	// letting SQLite sort the page again.
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+`
-		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE likely(m.group_id = ?) AND m.seq < ? ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`, groupID, before, limit)
+	rows, err := s.r.QueryContext(ctx, messagesBeforeSQL, groupID, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load message history: %w", err)
 	}
@@ -106,9 +116,7 @@ func (s *Store) MessagesBefore(ctx context.Context, groupID, before int64, limit
 // MessagesAfter returns up to limit messages of a group with seq > after, oldest first,
 // with reactions. A reconnecting client catches up with it.
 func (s *Store) MessagesAfter(ctx context.Context, groupID, after int64, limit int) ([]Message, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+`
-		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE likely(m.group_id = ?) AND m.seq > ? ORDER BY m.seq LIMIT CAST(? AS INTEGER)`, groupID, after, limit)
+	rows, err := s.r.QueryContext(ctx, messagesAfterSQL, groupID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load missed messages: %w", err)
 	}
@@ -160,9 +168,7 @@ func (s *Store) loadReactions(ctx context.Context, msgs []Message) error {
 		ids[i] = m.ID
 		idx[m.ID] = i
 	}
-	rows, err := s.r.QueryContext(ctx, `
-		SELECT message_id, kind, count(*) FROM reactions
-		WHERE message_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) GROUP BY message_id, kind`, int64sJSON(ids))
+	rows, err := s.r.QueryContext(ctx, reactionCountsSQL, int64sJSON(ids))
 	if err != nil {
 		return fmt.Errorf("load reactions: %w", err)
 	}

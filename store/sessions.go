@@ -36,6 +36,12 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byt
 	return sess, nil
 }
 
+const sessionByTokenSQL = `
+	SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip,
+	       u.id, u.username, u.display_name, u.email, u.password_hash, u.role, u.created_at
+	FROM sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.token_hash = CAST(? AS BLOB) AND s.expires_at > ?`
+
 // SessionByToken returns the unexpired session with the given token hash and its user.
 // Repeat lookups are answered from the session cache (sessioncache.go).
 func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, User, error) {
@@ -47,11 +53,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 	var sess Session
 	var u User
 	var created, seen, expires, userCreated int64
-	err := s.r.QueryRowContext(ctx, `
-		SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip,
-		       u.id, u.username, u.display_name, u.email, u.password_hash, u.role, u.created_at
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE likely(s.token_hash = ?) AND s.expires_at > ?`, tokenHash, ms(now)).Scan(
+	err := s.r.QueryRowContext(ctx, sessionByTokenSQL, tokenHash, ms(now)).Scan(
 		&sess.ID, &sess.UserID, &created, &seen, &expires, &sess.UserAgent, &sess.IP,
 		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.PasswordHash, &u.Role, &userCreated)
 	if err != nil {

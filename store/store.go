@@ -10,12 +10,14 @@
 // Bound parameters and re-preparation: the driver clears a statement's bindings after every
 // run, and SQLite expires (and re-prepares on the next run) any statement whose plan looked
 // at a bound value when it was prepared. Two shapes do that: `LIMIT ?`, and an equality
-// `col = ?` in a query over more than one table (a join or a correlated subquery), which the
-// planner probes for 0/1 to guess its selectivity (a json_each(?) argument counts: it is an
-// equality on a hidden column). A re-prepared read costs two to five times a cached one, so
-// queries write `LIMIT CAST(? AS INTEGER)`, `json_each(CAST(? AS TEXT))`, and wrap such
-// equalities in likely(), which changes no plan here (each is on an indexed key) and keeps
-// the statement. BenchmarkReads guards the hot reads.
+// `col = ?` in a query over more than one table (a join, a subquery, a json_each(?)
+// argument), which the planner probes for 0 or 1 to guess its selectivity. A re-prepared
+// read costs two to five times a cached one, so such parameters are written as
+// `CAST(? AS INTEGER|TEXT|BLOB)`: the planner does not look into a cast, the index is used
+// as before, and the statement stays prepared. (likely() would also stop the probing, but it
+// tells the planner the equality is unselective: it turned the session lookup into a scan
+// of the expiry index.) BenchmarkReads times the hot reads and TestHotQueryPlans checks
+// their plans.
 package store
 
 import (
