@@ -24,12 +24,16 @@ type Options struct {
 	// Publisher fans frames out; defaults to this hub alone (single node).
 	Publisher Publisher
 
-	QueueLen   int           // outbound frames buffered per connection (256)
-	ReadLimit  int64         // largest client frame in bytes (64 KiB)
-	PingEvery  time.Duration // ping interval (25s)
-	PongWait   time.Duration // read deadline pushed by each pong (60s)
-	WriteWait  time.Duration // deadline of one write (10s)
-	DirectWait time.Duration // deadline of a write made straight from a delivery (20ms)
+	QueueLen  int           // outbound frames buffered per connection (256)
+	ReadLimit int64         // largest client frame in bytes (64 KiB)
+	PingEvery time.Duration // ping interval (25s)
+	PongWait  time.Duration // read deadline pushed by each pong (60s)
+	WriteWait time.Duration // deadline of one write (10s)
+	// DirectWait is the deadline of a write made straight from a delivery (250ms). It bounds
+	// how long a client that stopped reading can hold a delivery up, once, before it is
+	// dropped; it must also stay well above how long a busy machine may leave the writing
+	// thread unscheduled, or healthy clients get dropped (20ms did, under a loaded test run).
+	DirectWait time.Duration
 	AuthEvery  time.Duration // live authorization check (2s)
 	FlushEvery time.Duration // presence and typing updates (500ms)
 	ResumeWait time.Duration // how long a client without ?after may take to send resume (2s)
@@ -93,7 +97,7 @@ func New(opt Options) (*Hub, error) {
 	def(&opt.PingEvery, 25*time.Second)
 	def(&opt.PongWait, 60*time.Second)
 	def(&opt.WriteWait, 10*time.Second)
-	def(&opt.DirectWait, 20*time.Millisecond)
+	def(&opt.DirectWait, 250*time.Millisecond)
 	def(&opt.AuthEvery, 2*time.Second)
 	def(&opt.FlushEvery, 500*time.Millisecond)
 	def(&opt.ResumeWait, 2*time.Second)
