@@ -86,7 +86,9 @@ type Frames interface {
 // Publisher takes a frame for a group to every place members of the group are connected.
 // The single-node default hands it straight to the local hub; a cross-node broker would
 // send it to its peers as well (First, Seq, Data and Offsets) and call Hub.Deliver when
-// frames arrive from them. Frames of one group must be published in sequence order.
+// frames arrive from them. Frames of one group must be published in sequence order; the
+// hub publishes different groups from several goroutines at once, so Publish must be safe
+// for concurrent use.
 type Publisher interface {
 	Publish(groupID int64, f *Frame)
 }

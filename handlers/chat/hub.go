@@ -305,9 +305,22 @@ func (h *Hub) published(msgs []store.Message) {
 		}
 		f.AppendMessage(m.Seq, b)
 	}
-	for _, p := range frames {
-		h.pub.Publish(p.group, p.f)
+	// Groups are independent: a batch that touched several is published from two
+	// goroutines, each group's frames staying in order on one of them.
+	publish := func(ps []pending) {
+		for _, p := range ps {
+			h.pub.Publish(p.group, p.f)
+		}
 	}
+	if len(frames) < 2 {
+		publish(frames)
+		return
+	}
+	var wg sync.WaitGroup
+	half := len(frames) / 2
+	wg.Go(func() { publish(frames[:half]) })
+	publish(frames[half:])
+	wg.Wait()
 }
 
 // MessageChanged publishes a message that was edited, removed or reacted to.
