@@ -176,15 +176,6 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary
 	return out, rows.Err()
 }
 
-// CountMembers returns how many members a group has.
-func (s *Store) CountMembers(ctx context.Context, groupID int64) (int, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT member_count FROM groups WHERE id = ?`, groupID).Scan(&n); err != nil {
-		return 0, notFound(err, "count members")
-	}
-	return n, nil
-}
-
 const groupForMemberSQL = `SELECT ` + groupColumns + `,
 	       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
 	       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0)

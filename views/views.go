@@ -192,26 +192,47 @@ func (r *Renderer) render(t *template.Template, name string, data any) (template
 // HasPage reports whether a page exists; handlers check their pages at start-up through it.
 func (r *Renderer) HasPage(name string) bool { _, ok := r.pages[name]; return ok }
 
-// Page renders a whole page (the base layout around the page's content).
+// Page renders a whole page (the base layout around the page's content). A page that
+// places an insert must go through WritePage.
 func (r *Renderer) Page(w io.Writer, name string, p *Page) error {
-	return r.execute(w, name, "base", p)
+	return r.write(w, func(buf *bytes.Buffer) error { return r.renderPage(buf, name, p) })
 }
 
-// PageContent renders only the page's "content" block, for an HTMX swap of the main area.
-func (r *Renderer) PageContent(w io.Writer, name string, p *Page) error {
-	return r.execute(w, name, "content", p)
-}
-
-// Partial renders one named partial on its own.
+// Partial renders one named partial on its own. A partial that places an insert must go
+// through WritePartial.
 func (r *Renderer) Partial(w io.Writer, name string, data any) error {
-	buf := r.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer r.bufs.Put(buf)
+	return r.write(w, func(buf *bytes.Buffer) error { return r.renderPartial(buf, name, data) })
+}
+
+func (r *Renderer) renderPage(buf *bytes.Buffer, name string, p *Page) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	if err := t.ExecuteTemplate(buf, "base", p); err != nil {
+		return fmt.Errorf("render page %s: %w", name, err)
+	}
+	return nil
+}
+
+func (r *Renderer) renderPartial(buf *bytes.Buffer, name string, data any) error {
 	if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
 		return fmt.Errorf("render partial %s: %w", name, err)
 	}
+	return nil
+}
+
+// write renders into a pooled buffer first, so a template error never leaves half a page
+// on the wire, then writes it.
+func (r *Renderer) write(w io.Writer, render func(*bytes.Buffer) error) error {
+	buf := r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := render(buf); err != nil {
+		return err
+	}
 	if bytes.Contains(buf.Bytes(), []byte(insertMarker)) {
-		return fmt.Errorf("render partial %s: it places an insert; use WritePartial", name)
+		return errors.New("render: the template places an insert; use WritePage or WritePartial")
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
@@ -228,27 +249,13 @@ const insertMarker = "<!--hearth:insert-->"
 // kilobytes would be copied twice through fmt into a buffer of their size allocated per
 // render; spliced in, they are copied once into the pooled buffer.
 func (r *Renderer) WritePage(w http.ResponseWriter, status int, name string, p *Page) error {
-	t, ok := r.pages[name]
-	if !ok {
-		return fmt.Errorf("render: no page %q", name)
-	}
-	return r.send(w, status, p.Insert, func(buf *bytes.Buffer) error {
-		if err := t.ExecuteTemplate(buf, "base", p); err != nil {
-			return fmt.Errorf("render page %s: %w", name, err)
-		}
-		return nil
-	})
+	return r.send(w, status, p.Insert, func(buf *bytes.Buffer) error { return r.renderPage(buf, name, p) })
 }
 
 // WritePartial renders one named partial and sends it with status, like WritePage; insert
 // goes where the partial printed {{insert}}.
 func (r *Renderer) WritePartial(w http.ResponseWriter, status int, name string, data any, insert template.HTML) error {
-	return r.send(w, status, insert, func(buf *bytes.Buffer) error {
-		if err := r.partials.ExecuteTemplate(buf, name, data); err != nil {
-			return fmt.Errorf("render partial %s: %w", name, err)
-		}
-		return nil
-	})
+	return r.send(w, status, insert, func(buf *bytes.Buffer) error { return r.renderPartial(buf, name, data) })
 }
 
 func (r *Renderer) send(w http.ResponseWriter, status int, insert template.HTML, render func(*bytes.Buffer) error) error {
@@ -274,25 +281,6 @@ func (r *Renderer) send(w http.ResponseWriter, status int, insert template.HTML,
 	h.Set("Content-Type", "text/html; charset=UTF-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
-}
-
-// execute renders into a buffer first so a template error never leaves half a page on the wire.
-func (r *Renderer) execute(w io.Writer, page, tmpl string, p *Page) error {
-	t, ok := r.pages[page]
-	if !ok {
-		return fmt.Errorf("render: no page %q", page)
-	}
-	buf := r.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer r.bufs.Put(buf)
-	if err := t.ExecuteTemplate(buf, tmpl, p); err != nil {
-		return fmt.Errorf("render page %s: %w", page, err)
-	}
-	if bytes.Contains(buf.Bytes(), []byte(insertMarker)) {
-		return fmt.Errorf("render page %s: it places an insert; use WritePage", page)
-	}
 	_, err := w.Write(buf.Bytes())
 	return err
 }
