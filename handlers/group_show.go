@@ -135,12 +135,14 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 		"CanEdit":   gc.user.Role.AtLeast(store.RoleModerator),
 		"Typing":    []string(nil),
 	}
+	var history template.HTML // the messages, spliced into the page at {{insert}}
 	if gc.member {
 		hd, err := h.history(c, gc, 0)
 		if err != nil {
 			return err
 		}
 		data["History"], data["ClientID"] = hd, chat.NewClientID()
+		history = hd.Messages
 		// Only a page that shows something new moves the read marker: a plain reload costs
 		// no write.
 		if hd.Last > gc.m.LastReadSeq {
@@ -150,9 +152,6 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 		}
 	}
 	p := h.page(c, gc.g.Name, "groups")
-	p.Data, p.Form = data, form
-	if hd, ok := data["History"].(historyData); ok {
-		p.Insert = hd.Messages
-	}
+	p.Data, p.Form, p.Insert = data, form, history
 	return h.respond(c, status, "group", "", p)
 }
