@@ -105,6 +105,7 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput, createdBy int64)
 
 // UpdateGroup changes a group's editable fields.
 func (s *Store) UpdateGroup(ctx context.Context, id int64, in GroupInput) (Group, error) {
+	defer s.announce(Change{Kind: ChangeGroup, GroupID: id})
 	res, err := s.w.ExecContext(ctx, `
 		UPDATE groups SET slug = ?, name = ?, description = ?, guidelines = ?, visibility = ?, updated_at = ?
 		WHERE id = ?`, in.Slug, in.Name, in.Description, in.Guidelines, in.Visibility, ms(s.Now()), id)
@@ -218,6 +219,7 @@ func (s *Store) MembershipOf(ctx context.Context, groupID, userID int64) (Member
 // group one already belongs to changes nothing. Access rules are the caller's: Join does not
 // check visibility.
 func (s *Store) Join(ctx context.Context, groupID, userID int64) error {
+	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		return joinTx(ctx, tx, groupID, userID, ms(s.Now()))
 	})
@@ -239,6 +241,7 @@ func joinTx(ctx context.Context, tx *sql.Tx, groupID, userID, now int64) error {
 
 // Leave removes userID from groupID. It returns ErrNotFound if they were not a member.
 func (s *Store) Leave(ctx context.Context, groupID, userID int64) error {
+	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
 	res, err := s.w.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
 	if err != nil {
 		return fmt.Errorf("leave group: %w", err)
@@ -251,6 +254,7 @@ func (s *Store) Leave(ctx context.Context, groupID, userID int64) error {
 
 // SetGroupModerator grants or withdraws a member's group moderator flag.
 func (s *Store) SetGroupModerator(ctx context.Context, groupID, userID int64, mod bool) error {
+	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
 	res, err := s.w.ExecContext(ctx, `UPDATE memberships SET is_moderator = ? WHERE group_id = ? AND user_id = ?`, mod, groupID, userID)
 	if err != nil {
 		return fmt.Errorf("set group moderator: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 )
 
@@ -218,10 +219,24 @@ func (c *Committer) commit(batch []*postReq) {
 		for i := range results {
 			results[i] = postResult{err: fmt.Errorf("commit messages: %w", err)}
 		}
-	} else if c.onCommit != nil && len(inserted) > 0 {
-		c.onCommit(inserted)
+	} else if len(inserted) > 0 {
+		c.announceGroups(inserted)
+		if c.onCommit != nil {
+			c.onCommit(inserted)
+		}
 	}
 	for i, r := range batch {
 		r.out <- results[i]
 	}
+}
+
+// announceGroups tells the Store's change feed which groups got new messages.
+func (c *Committer) announceGroups(inserted []Message) {
+	changes := make([]Change, 0, 2)
+	for _, m := range inserted {
+		if !slices.ContainsFunc(changes, func(ch Change) bool { return ch.GroupID == m.GroupID }) {
+			changes = append(changes, Change{Kind: ChangeNewMessages, GroupID: m.GroupID})
+		}
+	}
+	c.s.announce(changes...)
 }

@@ -113,6 +113,7 @@ func (s *Store) JoinByInvite(ctx context.Context, tokenHash []byte, userID int64
 	if err != nil {
 		return Group{}, err
 	}
+	s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
 	return s.GroupByID(ctx, groupID)
 }
 
@@ -173,6 +174,7 @@ func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequ
 // ApproveJoinRequest turns a pending request into a membership. A missing request is
 // ErrNotFound.
 func (s *Store) ApproveJoinRequest(ctx context.Context, groupID, userID int64) error {
+	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
 		if err != nil {

@@ -55,7 +55,7 @@ func TestMemberCountFollowsMemberships(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(3)
-	if err := st.DeleteUserForTest(ctx, ids[2]); err != nil {
+	if err := st.DeleteUser(ctx, ids[2]); err != nil {
 		t.Fatal(err)
 	}
 	want(2)

@@ -233,10 +233,11 @@ func (s *Store) DeleteMessage(ctx context.Context, id, authorID int64) (Message,
 }
 
 func (s *Store) changeOwnMessage(ctx context.Context, id, authorID int64, query string, args ...any) error {
-	return s.InTx(ctx, func(tx *sql.Tx) error {
+	var groupID int64
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var author int64
 		var deleted sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT author_id, deleted_at FROM messages WHERE id = ?`, id).Scan(&author, &deleted); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT group_id, author_id, deleted_at FROM messages WHERE id = ?`, id).Scan(&groupID, &author, &deleted); err != nil {
 			return notFound(err, "load message")
 		}
 		if author != authorID {
@@ -250,6 +251,10 @@ func (s *Store) changeOwnMessage(ctx context.Context, id, authorID int64, query 
 		}
 		return nil
 	})
+	if err == nil {
+		s.announce(Change{Kind: ChangeMessage, GroupID: groupID, MessageID: id})
+	}
+	return err
 }
 
 // ToggleReaction adds userID's reaction of kind to a message, or takes it back if present,
@@ -258,9 +263,10 @@ func (s *Store) ToggleReaction(ctx context.Context, messageID, userID int64, kin
 	if !ValidReaction(kind) {
 		return Message{}, fmt.Errorf("toggle reaction: unknown kind %q", kind)
 	}
+	var groupID int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var deleted sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT deleted_at FROM messages WHERE id = ?`, messageID).Scan(&deleted); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT group_id, deleted_at FROM messages WHERE id = ?`, messageID).Scan(&groupID, &deleted); err != nil {
 			return notFound(err, "load message")
 		}
 		if deleted.Valid {
@@ -282,5 +288,6 @@ func (s *Store) ToggleReaction(ctx context.Context, messageID, userID int64, kin
 	if err != nil {
 		return Message{}, err
 	}
+	s.announce(Change{Kind: ChangeMessage, GroupID: groupID, MessageID: messageID})
 	return s.MessageByID(ctx, messageID)
 }

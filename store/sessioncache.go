@@ -9,7 +9,7 @@ import (
 
 // Every logged-in request looks its session up by token. The session cache answers repeat
 // lookups from memory, and stays exact for this process: every write to users or sessions
-// made through the Store bumps authGen after it commits, and an entry filled under an older
+// made through the Store announces a Change after it commits (changes.go), which bumps gen, and an entry filled under an older
 // generation is never used. A lookup reads the generation before it queries, so a fill that
 // races a write is stored under the old generation and dropped.
 //
@@ -55,5 +55,16 @@ func (c *sessionCache) put(tokenHash []byte, gen uint64, sess Session, u User) {
 	c.entries.Add(string(tokenHash), sessionEntry{sess: sess, user: u, gen: gen, filled: time.Now()})
 }
 
-// changed marks every entry stale; writers call it after their write, whatever its outcome.
+// changed marks every entry stale.
 func (c *sessionCache) changed() { c.gen.Add(1) }
+
+// follow is the cache's listener on the Store's change feed: any change to a session or an
+// account makes every entry stale.
+func (c *sessionCache) follow(cs []Change) {
+	for _, ch := range cs {
+		if ch.Kind == ChangeSession || ch.Kind == ChangeUser {
+			c.changed()
+			return
+		}
+	}
+}

@@ -20,7 +20,6 @@ type Session struct {
 
 // CreateSession records a new session for userID.
 func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, ttl time.Duration, userAgent, ip string) (Session, error) {
-	defer s.auth.changed()
 	now := s.Now()
 	sess := Session{UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), UserAgent: userAgent, IP: ip}
 	res, err := s.w.ExecContext(ctx, `
@@ -67,7 +66,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 
 // TouchSession records activity on a session and slides its expiry.
 func (s *Store) TouchSession(ctx context.Context, id int64, ttl time.Duration) error {
-	defer s.auth.changed()
+	defer s.announce(Change{Kind: ChangeSession, SessionID: id})
 	now := s.Now()
 	if _, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`,
 		ms(now), ms(now.Add(ttl)), id); err != nil {
@@ -102,7 +101,7 @@ func (s *Store) ListSessions(ctx context.Context, userID int64) ([]Session, erro
 // DeleteSession ends one of a member's sessions. It returns ErrNotFound when the session
 // does not exist or belongs to someone else, so ids of other members' sessions reveal nothing.
 func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) error {
-	defer s.auth.changed()
+	defer s.announce(Change{Kind: ChangeSession, SessionID: sessionID, UserID: userID})
 	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, sessionID, userID)
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -115,7 +114,7 @@ func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) erro
 
 // DeleteExpiredSessions removes sessions past their expiry and returns how many went.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	defer s.auth.changed()
+	defer s.announce(Change{Kind: ChangeSession}) // which ones is not known: every session is re-checked
 	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(s.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)

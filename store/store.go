@@ -65,6 +65,8 @@ type Store struct {
 	path string
 	now  func() time.Time
 	auth *sessionCache // sessions with their members, for the per-request lookup
+	// changes is the one after-commit invalidation path (changes.go).
+	changes changeFeed
 }
 
 // Open opens (creating if needed) the database at opts.Path. It does not migrate; call
@@ -113,7 +115,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now, auth: newSessionCache()}, nil
+	s := &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now, auth: newSessionCache()}
+	s.OnChange(s.auth.follow)
+	return s, nil
 }
 
 // dsn builds the go-sqlite3 connection string. Settings live here so that every pooled

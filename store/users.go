@@ -71,7 +71,6 @@ type NewUser struct {
 // and the insert share one immediate transaction, so two simultaneous first sign-ups cannot
 // both become admin.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	defer s.auth.changed()
 	u := User{
 		Username:     nu.Username,
 		DisplayName:  nu.DisplayName,
@@ -179,7 +178,7 @@ var ErrLastAdmin = errors.New("the last admin cannot lose the admin role")
 
 // SetRole changes an account's role. Demoting the only admin is refused with ErrLastAdmin.
 func (s *Store) SetRole(ctx context.Context, userID int64, role Role) error {
-	defer s.auth.changed()
+	defer s.announce(Change{Kind: ChangeUser, UserID: userID})
 	return s.InTx(ctx, func(tx *sql.Tx) error {
 		var cur Role
 		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, userID).Scan(&cur); err != nil {
@@ -199,4 +198,51 @@ func (s *Store) SetRole(ctx context.Context, userID int64, role Role) error {
 		}
 		return nil
 	})
+}
+
+// SetDisplayName changes a member's public pseudonym. Everything already rendered with the
+// old name follows through the change feed. A name in use is ErrDisplayNameTaken.
+func (s *Store) SetDisplayName(ctx context.Context, userID int64, name string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, name, userID)
+	switch {
+	case isUniqueViolation(err, "users.display_name"):
+		return ErrDisplayNameTaken
+	case err != nil:
+		return fmt.Errorf("set display name: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	s.announce(Change{Kind: ChangeUser, UserID: userID})
+	return nil
+}
+
+// DeleteUser removes an account and, by cascade, its sessions, memberships, messages and
+// reactions. The last admin cannot be deleted (ErrLastAdmin). Caches and open sockets
+// follow through the change feed.
+func (s *Store) DeleteUser(ctx context.Context, userID int64) error {
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var role Role
+		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, userID).Scan(&role); err != nil {
+			return notFound(err, "load user to delete")
+		}
+		if role == RoleAdmin {
+			var admins int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&admins); err != nil {
+				return fmt.Errorf("count admins: %w", err)
+			}
+			if admins <= 1 {
+				return ErrLastAdmin
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.announce(Change{Kind: ChangeUser, UserID: userID})
+	return nil
 }

@@ -1,0 +1,68 @@
+package store
+
+import "sync"
+
+// ChangeKind names what a committed write changed, for the caches and live connections that
+// must follow it.
+type ChangeKind int
+
+// The kinds of change the Store announces. Each names the ids it fills in.
+const (
+	// ChangeSession: a session ended or was renewed (SessionID, UserID).
+	ChangeSession ChangeKind = iota + 1
+	// ChangeUser: an account's role, display name or standing changed, or it was deleted
+	// (UserID). Everything rendered with the member's name or resting on their rights is stale.
+	ChangeUser
+	// ChangeMembership: a member joined, left, was removed or changed role in a group
+	// (GroupID, UserID).
+	ChangeMembership
+	// ChangeGroup: a group's settings or address changed, or it was deleted (GroupID).
+	ChangeGroup
+	// ChangeMessage: a message's text, state or reactions changed (GroupID, MessageID).
+	ChangeMessage
+	// ChangeNewMessages: the chat's committer wrote new messages to a group (GroupID). The
+	// messages themselves reach the live chat through the committer's OnCommit.
+	ChangeNewMessages
+)
+
+// Change is one committed change. Only the ids its Kind names are set; an id left zero
+// where the Kind names it means "not known": a listener must then treat every such id as
+// changed (DeleteExpiredSessions, for one, does not say which sessions went).
+type Change struct {
+	Kind      ChangeKind
+	GroupID   int64
+	UserID    int64
+	SessionID int64
+	MessageID int64
+}
+
+// changeFeed is the Store's one invalidation path: every writer announces what it changed
+// after its transaction commits (never before, so a listener that reloads sees the new
+// state), and every cache and live check listens here instead of being told by handlers.
+// A cluster broker can carry the same Change values between nodes later.
+type changeFeed struct {
+	mu        sync.RWMutex
+	listeners []func([]Change)
+}
+
+// OnChange registers fn to be called after every commit that changed something, with what
+// it changed. fn runs on the writer's goroutine: it must be quick and must not write to the
+// Store. Listeners are called in the order they registered.
+func (s *Store) OnChange(fn func([]Change)) {
+	s.changes.mu.Lock()
+	s.changes.listeners = append(s.changes.listeners, fn)
+	s.changes.mu.Unlock()
+}
+
+// announce tells every listener about changes that have committed.
+func (s *Store) announce(changes ...Change) {
+	if len(changes) == 0 {
+		return
+	}
+	s.changes.mu.RLock()
+	ls := s.changes.listeners
+	s.changes.mu.RUnlock()
+	for _, fn := range ls {
+		fn(changes)
+	}
+}
