@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,29 @@ type App struct {
 	Store   *store.Store
 	Handler *handlers.Handler
 	DBPath  string
+	// Clock is the store's clock: real time plus whatever the test has advanced it by, so a
+	// test moves past an expiry without sleeping.
+	Clock *Clock
+}
+
+// Clock reads real time shifted by an offset that only grows.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the shifted time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
 }
 
 // Option adjusts the configuration before the app starts.
@@ -54,7 +78,8 @@ func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(ctx, store.Options{Path: dbPath})
+	clock := &Clock{}
+	st, err := store.Open(ctx, store.Options{Path: dbPath, Now: clock.Now})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -86,7 +111,7 @@ func New(t testing.TB, opts ...Option) *App {
 		h.Close()
 		st.Close()
 	})
-	return &App{t: t, URL: base.String(), Server: srv, Store: st, Handler: h, DBPath: dbPath}
+	return &App{t: t, URL: base.String(), Server: srv, Store: st, Handler: h, DBPath: dbPath, Clock: clock}
 }
 
 // Client is a browser-like HTTP client: it keeps cookies and does not follow redirects, so
