@@ -14,6 +14,30 @@ const usersPerPage = 50
 
 type pager struct{ Prev, Next int }
 
+// adminUsersPage is what the members-and-roles page renders.
+type adminUsersPage struct {
+	Users []store.User
+	Pager pager
+	CSRF  string
+}
+
+// Rows are the page's rows, each rendered by the same partial as a changed row.
+func (p adminUsersPage) Rows() []adminUserRow {
+	rows := make([]adminUserRow, len(p.Users))
+	for i := range p.Users {
+		rows[i] = adminUserRow{User: &p.Users[i], CSRF: p.CSRF}
+	}
+	return rows
+}
+
+// adminUserRow is one member's row, rendered in the page and alone after a change.
+type adminUserRow struct {
+	User  *store.User
+	CSRF  string
+	Error string
+	Saved bool
+}
+
 // AdminUsers lists members with their roles, for admins.
 func (h *Handler) AdminUsers(c echo.Context) error {
 	page, _ := strconv.Atoi(c.QueryParam("page"))
@@ -30,7 +54,7 @@ func (h *Handler) AdminUsers(c echo.Context) error {
 		users, pg.Next = users[:usersPerPage], page+1
 	}
 	p := h.page(c, "Members and roles", "admin")
-	p.Data = map[string]any{"Users": users, "Pager": pg}
+	p.Data = adminUsersPage{Users: users, Pager: pg, CSRF: csrfToken(c)}
 	return h.respond(c, http.StatusOK, "admin_users", "", p)
 }
 
@@ -52,21 +76,21 @@ func (h *Handler) SetUserRole(c echo.Context) error {
 	} else if err != nil {
 		return internal(err)
 	}
-	row := map[string]any{"User": &u, "CSRF": csrfToken(c), "Error": "", "Saved": false}
+	row := adminUserRow{User: &u, CSRF: csrfToken(c)}
 	status := http.StatusOK
 	switch err := h.store.SetRole(ctx, id, role); {
 	case errors.Is(err, store.ErrLastAdmin):
-		row["Error"], status = "Hearth needs at least one admin. Appoint another admin first.", http.StatusConflict
+		row.Error, status = "Hearth needs at least one admin. Appoint another admin first.", http.StatusConflict
 	case err != nil:
 		return internal(err)
 	default:
 		u.Role = role
-		row["Saved"] = true
+		row.Saved = true
 		requestLogger(c, h.log).Info("role changed", "target_user_id", id, "role", role)
 	}
 	if !isFragment(c) {
 		if status != http.StatusOK {
-			return httpError(status, row["Error"].(string), nil)
+			return httpError(status, row.Error, nil)
 		}
 		return redirect(c, "/admin/users")
 	}

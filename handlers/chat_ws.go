@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/handlers/chat"
 )
 
@@ -29,7 +30,7 @@ func newUpgrader() websocket.Upgrader {
 // membership (a private group's outsider gets the usual 404) and that the page asking is
 // Hearth's own (Origin), hands the socket to the hub and returns.
 func (h *Handler) ChatSocket(c echo.Context) error {
-	gc, err := h.loadMemberGroup(c)
+	gc, err := h.loadGroup(c, authz.ReadGroup)
 	if err != nil {
 		return err
 	}

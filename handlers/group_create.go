@@ -58,9 +58,12 @@ func (h *Handler) renderGroupForm(c echo.Context, status int, g *store.Group, f 
 		title = "Edit " + g.Name
 	}
 	p := h.page(c, title, "groups")
-	p.Form, p.Data = f, map[string]any{"Group": g}
+	p.Form, p.Data = f, groupFormPage{Group: g}
 	return h.respond(c, status, "group_form", "", p)
 }
+
+// groupFormPage is what the group form renders: Group is nil when creating one.
+type groupFormPage struct{ Group *store.Group }
 
 // GroupNew shows the empty group form (site moderators and admins).
 func (h *Handler) GroupNew(c echo.Context) error {

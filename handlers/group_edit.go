@@ -6,26 +6,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
 
-// loadEditableGroup is loadGroup plus the site role check for editing: moderators and
-// admins. Others get 404 for private groups they cannot see and 403 otherwise.
-func (h *Handler) loadEditableGroup(c echo.Context) (groupCtx, error) {
-	gc, err := h.loadGroup(c)
-	if err != nil {
-		return gc, err
-	}
-	if !gc.user.Role.AtLeast(store.RoleModerator) {
-		return gc, errForbidden
-	}
-	return gc, nil
-}
-
 // GroupEditForm shows a group's form filled in.
 func (h *Handler) GroupEditForm(c echo.Context) error {
-	gc, err := h.loadEditableGroup(c)
+	gc, err := h.loadGroup(c, authz.EditGroup)
 	if err != nil {
 		return err
 	}
@@ -37,7 +25,7 @@ func (h *Handler) GroupEditForm(c echo.Context) error {
 
 // GroupEdit saves a group's name, address, description, guidelines and visibility.
 func (h *Handler) GroupEdit(c echo.Context) error {
-	gc, err := h.loadEditableGroup(c)
+	gc, err := h.loadGroup(c, authz.EditGroup)
 	if err != nil {
 		return err
 	}

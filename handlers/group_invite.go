@@ -10,25 +10,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
 
-// loadManagedGroup is loadGroup for group moderators (and site moderators).
-func (h *Handler) loadManagedGroup(c echo.Context) (groupCtx, error) {
-	gc, err := h.loadGroup(c)
-	if err != nil {
-		return gc, err
-	}
-	if !gc.canManage() {
-		return gc, errForbidden
-	}
-	return gc, nil
-}
-
 // GroupManage lists a group's invite links and pending join requests.
 func (h *Handler) GroupManage(c echo.Context) error {
-	gc, err := h.loadManagedGroup(c)
+	gc, err := h.loadGroup(c, authz.ManageInvites)
 	if err != nil {
 		return err
 	}
@@ -47,14 +36,14 @@ func (h *Handler) renderManage(c echo.Context, gc groupCtx, status int, newLink 
 	}
 	p := h.page(c, "Invites and requests", "groups")
 	p.Form = f
-	p.Data = map[string]any{"Group": gc.g, "Invites": invites, "Requests": reqs, "NewLink": newLink}
+	p.Data = groupManagePage{Group: gc.g, Invites: invites, Requests: reqs, NewLink: newLink}
 	return h.respond(c, status, "group_manage", "", p)
 }
 
 // GroupInviteCreate makes an invite link valid for some days and some uses. The link is
 // shown once; only its hash is stored.
 func (h *Handler) GroupInviteCreate(c echo.Context) error {
-	gc, err := h.loadManagedGroup(c)
+	gc, err := h.loadGroup(c, authz.ManageInvites)
 	if err != nil {
 		return err
 	}
@@ -79,9 +68,25 @@ func inviteHash(c echo.Context) []byte {
 	return sum[:]
 }
 
-func (h *Handler) renderInvite(c echo.Context, status int, data map[string]any, f *views.Form) error {
+// groupManagePage is what a group's invites-and-requests page renders.
+type groupManagePage struct {
+	Group    store.Group
+	Invites  []store.Invite
+	Requests []store.JoinRequest
+	NewLink  string // a link just created, shown once
+}
+
+// invitePage is what an invite link's page renders: the group to join (nil when the link
+// can no longer be used), or the confirmation that a request was sent.
+type invitePage struct {
+	Group     *store.Group
+	Requested bool
+	Token     string
+}
+
+func (h *Handler) renderInvite(c echo.Context, status int, data invitePage, f *views.Form) error {
 	p := h.page(c, "Invitation", "groups")
-	data["Token"] = c.Param("token")
+	data.Token = c.Param("token")
 	p.Data, p.Form = data, f
 	return h.respond(c, status, "invite", "", p)
 }
@@ -99,9 +104,9 @@ func (h *Handler) InviteShow(c echo.Context) error {
 	if _, err := h.store.MembershipOf(c.Request().Context(), g.ID, currentUser(c).ID); err == nil {
 		return redirect(c, "/groups/"+g.Slug)
 	}
-	data := map[string]any{}
+	var data invitePage
 	if usable {
-		data["Group"] = g
+		data.Group = &g
 	}
 	return h.renderInvite(c, http.StatusOK, data, nil)
 }
@@ -117,17 +122,17 @@ func (h *Handler) InviteAccept(c echo.Context) error {
 		return internal(err)
 	}
 	if !usable {
-		return h.renderInvite(c, http.StatusGone, map[string]any{}, nil)
+		return h.renderInvite(c, http.StatusGone, invitePage{}, nil)
 	}
 	if c.FormValue("accept_guidelines") != "yes" {
 		f := views.NewForm()
 		f.Fail("accept_guidelines", msgAcceptGuidelines)
-		return h.renderInvite(c, http.StatusUnprocessableEntity, map[string]any{"Group": g}, f)
+		return h.renderInvite(c, http.StatusUnprocessableEntity, invitePage{Group: &g}, f)
 	}
 	g, err = h.store.JoinByInvite(ctx, inviteHash(c), currentUser(c).ID)
 	switch {
 	case errors.Is(err, store.ErrInviteUsedUp):
-		return h.renderInvite(c, http.StatusGone, map[string]any{}, nil)
+		return h.renderInvite(c, http.StatusGone, invitePage{}, nil)
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
 	case err != nil:
@@ -154,5 +159,5 @@ func (h *Handler) InviteRequest(c echo.Context) error {
 	if err := h.store.RequestToJoin(ctx, g.ID, currentUser(c).ID, note); err != nil {
 		return internal(err)
 	}
-	return h.renderInvite(c, http.StatusOK, map[string]any{"Requested": true}, nil)
+	return h.renderInvite(c, http.StatusOK, invitePage{Requested: true}, nil)
 }

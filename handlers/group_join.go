@@ -5,7 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/views"
 )
 
@@ -14,15 +14,15 @@ const msgAcceptGuidelines = "Please read the guidelines and tick the box to acce
 // GroupJoin makes the member part of a public group once they accept its guidelines.
 // Private groups are joined through an invite link or an approved request instead.
 func (h *Handler) GroupJoin(c echo.Context) error {
-	gc, err := h.loadGroup(c)
+	gc, err := h.loadGroup(c, authz.SeeGroup)
 	if err != nil {
 		return err
 	}
-	if gc.member {
+	if gc.member() {
 		return redirect(c, "/groups/"+gc.g.Slug)
 	}
-	if gc.g.Visibility != store.Public {
-		return errNotFound
+	if err := authz.Join(gc.subject(), gc.g); err != nil {
+		return authzError(err)
 	}
 	if c.FormValue("accept_guidelines") != "yes" {
 		f := views.NewForm()

@@ -5,12 +5,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
 
 // GroupLeave removes the member from a group and closes their open chat sockets at once.
 func (h *Handler) GroupLeave(c echo.Context) error {
-	gc, err := h.loadGroup(c)
+	gc, err := h.loadGroup(c, authz.SeeGroup)
 	if err != nil {
 		return err
 	}

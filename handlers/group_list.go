@@ -14,6 +14,9 @@ type groupListItem struct {
 	Online int
 }
 
+// groupsPage is what the group list renders.
+type groupsPage struct{ Groups []groupListItem }
+
 // GroupList shows the groups the member may see, with members, who is online and unread.
 func (h *Handler) GroupList(c echo.Context) error {
 	u := currentUser(c)
@@ -26,6 +29,6 @@ func (h *Handler) GroupList(c echo.Context) error {
 		items[i] = groupListItem{GroupSummary: g, Online: len(h.chat.Online(g.ID))}
 	}
 	p := h.page(c, "Groups", "groups")
-	p.Data = map[string]any{"Groups": items}
+	p.Data = groupsPage{Groups: items}
 	return h.respond(c, http.StatusOK, "groups", "", p)
 }

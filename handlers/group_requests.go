@@ -6,12 +6,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
 
 // GroupRequestDecide approves or declines a join request (group moderators).
 func (h *Handler) GroupRequestDecide(c echo.Context) error {
-	gc, err := h.loadManagedGroup(c)
+	gc, err := h.loadGroup(c, authz.ManageInvites)
 	if err != nil {
 		return err
 	}

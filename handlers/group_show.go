@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
@@ -15,47 +15,6 @@ import (
 
 // historyPage is how many messages the page and each older page carry.
 const historyPage = 50
-
-// groupCtx is a group as the current member may see it.
-type groupCtx struct {
-	g      store.Group
-	user   *store.User
-	member bool
-	m      store.Membership
-}
-
-// canManage: group moderators and site moderators manage invites and requests.
-func (gc groupCtx) canManage() bool {
-	return (gc.member && gc.m.IsModerator) || gc.user.Role.AtLeast(store.RoleModerator)
-}
-
-// loadGroup resolves :slug for the current member. A private group they do not belong to
-// is the same errNotFound as a group that does not exist, so its existence leaks nowhere.
-func (h *Handler) loadGroup(c echo.Context) (groupCtx, error) {
-	ctx := c.Request().Context()
-	gc := groupCtx{user: currentUser(c)}
-	g, m, member, err := h.store.GroupForMember(ctx, c.Param("slug"), gc.user.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return gc, errNotFound
-	case err != nil:
-		return gc, internal(err)
-	case !member && g.Visibility == store.Private:
-		return gc, errNotFound
-	}
-	gc.g, gc.m, gc.member = g, m, member
-	return gc, nil
-}
-
-// loadMemberGroup is loadGroup for actions only members may take: a public group's
-// non-member is told to join first.
-func (h *Handler) loadMemberGroup(c echo.Context) (groupCtx, error) {
-	gc, err := h.loadGroup(c)
-	if err == nil && !gc.member {
-		err = &Error{Code: http.StatusForbidden, Message: "Join this group to take part in its chat."}
-	}
-	return gc, err
-}
 
 // historyData is what the chat_history partial renders.
 type historyData struct {
@@ -112,9 +71,24 @@ func (h *Handler) loadHistory(c echo.Context, gc groupCtx, before int64) (histor
 	return hd, nil
 }
 
+// groupPage is what the group page renders.
+type groupPage struct {
+	Group store.Group
+	// Member: the viewer may read the chat; otherwise the page is the join card.
+	Member    bool
+	Members   int
+	Online    []string
+	Presence  template.HTML
+	CanManage bool // invite links and join requests
+	CanEdit   bool // the group's settings
+	History   historyData
+	ClientID  string
+	Typing    []string
+}
+
 // GroupShow is a group's page: the chat for members, guidelines and a join form for others.
 func (h *Handler) GroupShow(c echo.Context) error {
-	gc, err := h.loadGroup(c)
+	gc, err := h.loadGroup(c, authz.SeeGroup)
 	if err != nil {
 		return err
 	}
@@ -129,19 +103,18 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	if err != nil {
 		return internal(err)
 	}
-	data := map[string]any{
-		"Group": gc.g, "Member": gc.member, "Members": members, "Online": online, "Presence": presence,
-		"CanManage": gc.canManage() && gc.g.Visibility == store.Private,
-		"CanEdit":   gc.user.Role.AtLeast(store.RoleModerator),
-		"Typing":    []string(nil),
+	data := groupPage{
+		Group: gc.g, Member: gc.may(authz.ReadGroup), Members: members, Online: online, Presence: presence,
+		CanManage: gc.may(authz.ManageInvites) && gc.g.Visibility == store.Private,
+		CanEdit:   gc.may(authz.EditGroup),
 	}
 	var history template.HTML // the messages, spliced into the page at {{insert}}
-	if gc.member {
+	if data.Member {
 		hd, err := h.history(c, gc, 0)
 		if err != nil {
 			return err
 		}
-		data["History"], data["ClientID"] = hd, chat.NewClientID()
+		data.History, data.ClientID = hd, chat.NewClientID()
 		history = hd.Messages
 		// Only a page that shows something new moves the read marker: a plain reload costs
 		// no write.

@@ -2,11 +2,13 @@ package handlers
 
 import (
 	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/authz"
 )
 
 // MessageDelete removes a member's own message; everyone sees "message removed" live.
 func (h *Handler) MessageDelete(c echo.Context) error {
-	gc, m, err := h.loadMessage(c)
+	gc, m, err := h.loadMessage(c, authz.Post, true)
 	if err != nil {
 		return err
 	}

@@ -3,33 +3,13 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/store"
 )
-
-// loadMessage resolves :id within the group of :slug for a member.
-func (h *Handler) loadMessage(c echo.Context) (groupCtx, store.Message, error) {
-	gc, err := h.loadMemberGroup(c)
-	if err != nil {
-		return gc, store.Message{}, err
-	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return gc, store.Message{}, errNotFound
-	}
-	m, err := h.store.MessageByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && m.GroupID != gc.g.ID) {
-		return gc, store.Message{}, errNotFound
-	}
-	if err != nil {
-		return gc, store.Message{}, internal(err)
-	}
-	return gc, m, nil
-}
 
 // messageError maps the store's refusals for changing a message.
 func messageError(err error) error {
@@ -59,7 +39,7 @@ func (h *Handler) writeMessage(c echo.Context, m store.Message, slug string) err
 
 // MessageShow renders one message (the edit form's Cancel swaps it back).
 func (h *Handler) MessageShow(c echo.Context) error {
-	gc, m, err := h.loadMessage(c)
+	gc, m, err := h.loadMessage(c, authz.ReadGroup, false)
 	if err != nil {
 		return err
 	}
@@ -74,12 +54,9 @@ type messageEditView struct {
 
 // MessageEditForm swaps a member's own message for an edit form.
 func (h *Handler) MessageEditForm(c echo.Context) error {
-	gc, m, err := h.loadMessage(c)
+	gc, m, err := h.loadMessage(c, authz.Post, true)
 	if err != nil {
 		return err
-	}
-	if m.AuthorID != gc.user.ID {
-		return messageError(store.ErrNotAuthor)
 	}
 	if m.Deleted() {
 		return errNotFound
@@ -90,7 +67,7 @@ func (h *Handler) MessageEditForm(c echo.Context) error {
 
 // MessageEdit saves a member's change to their own message and shows it to everyone live.
 func (h *Handler) MessageEdit(c echo.Context) error {
-	gc, m, err := h.loadMessage(c)
+	gc, m, err := h.loadMessage(c, authz.Post, true)
 	if err != nil {
 		return err
 	}

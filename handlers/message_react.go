@@ -5,12 +5,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
 
 // MessageReact adds or takes back the member's supportive reaction; counts update live.
 func (h *Handler) MessageReact(c echo.Context) error {
-	gc, m, err := h.loadMessage(c)
+	gc, m, err := h.loadMessage(c, authz.Post, false)
 	if err != nil {
 		return err
 	}

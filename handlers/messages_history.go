@@ -5,12 +5,14 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/authz"
 )
 
 // MessagesHistory returns the page of messages before ?before=SEQ, with the sentinel that
 // loads the page before it when scrolled into view (HTMX "revealed").
 func (h *Handler) MessagesHistory(c echo.Context) error {
-	gc, err := h.loadGroup(c)
+	gc, err := h.loadGroup(c, authz.ReadGroup)
 	if err != nil {
 		return err
 	}

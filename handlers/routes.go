@@ -10,8 +10,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/static"
-	"github.com/hearth-community/hearth/store"
 )
 
 // Router builds the echo instance with every middleware and route. The order of the
@@ -52,8 +52,8 @@ func (h *Handler) Router() *echo.Echo {
 
 	groups := app.Group("/groups", requireUser)
 	groups.GET("", h.GroupList)
-	groups.GET("/new", h.GroupNew, requireRole(store.RoleModerator))
-	groups.POST("/new", h.GroupCreate, requireRole(store.RoleModerator))
+	groups.GET("/new", h.GroupNew, requireSite(authz.CreateGroup))
+	groups.POST("/new", h.GroupCreate, requireSite(authz.CreateGroup))
 	groups.GET("/:slug", h.GroupShow)
 	groups.POST("/:slug/join", h.GroupJoin)
 	groups.POST("/:slug/leave", h.GroupLeave)
@@ -74,7 +74,7 @@ func (h *Handler) Router() *echo.Echo {
 	app.POST("/invites/:token", h.InviteAccept, requireUser)
 	app.POST("/invites/:token/request", h.InviteRequest, requireUser)
 
-	admin := app.Group("/admin", requireRole(store.RoleAdmin))
+	admin := app.Group("/admin", requireSite(authz.Administer))
 	admin.GET("/users", h.AdminUsers)
 	admin.POST("/users/:id/role", h.SetUserRole)
 	return e

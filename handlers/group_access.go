@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/authz"
+	"github.com/hearth-community/hearth/store"
+)
+
+// groupCtx is a group as the current member may see it, with their membership.
+type groupCtx struct {
+	g    store.Group
+	user *store.User
+	m    *store.Membership // nil when the member does not belong to the group
+}
+
+// member reports whether the current member belongs to the group.
+func (gc groupCtx) member() bool { return gc.m != nil }
+
+// subject is who is asking, as the authorization policy sees them.
+func (gc groupCtx) subject() authz.Subject { return authz.Subject{User: gc.user, Membership: gc.m} }
+
+// may asks the policy whether the current member may do what rule decides.
+func (gc groupCtx) may(rule groupRule) bool { return rule(gc.subject(), gc.g) == nil }
+
+// groupRule is one decision of the authorization policy about a group.
+type groupRule func(authz.Subject, store.Group) error
+
+// loadGroup resolves :slug for the current member and asks the policy whether they may do
+// what rule decides. A private group they do not belong to is the same errNotFound as a
+// group that does not exist, on every route, so its existence leaks nowhere.
+func (h *Handler) loadGroup(c echo.Context, rule groupRule) (groupCtx, error) {
+	gc := groupCtx{user: currentUser(c)}
+	if gc.user == nil {
+		return gc, authzError(authz.ErrNoAccount)
+	}
+	g, m, member, err := h.store.GroupForMember(c.Request().Context(), c.Param("slug"), gc.user.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return gc, errNotFound
+	case err != nil:
+		return gc, internal(err)
+	}
+	gc.g = g
+	if member {
+		gc.m = &m
+	}
+	if err := rule(gc.subject(), g); err != nil {
+		return gc, authzError(err)
+	}
+	return gc, nil
+}
+
+// loadMessage resolves :id within the group of :slug and asks the policy about it: rule
+// for the group, and, when author is set, that the member wrote the message.
+func (h *Handler) loadMessage(c echo.Context, rule groupRule, author bool) (groupCtx, store.Message, error) {
+	gc, err := h.loadGroup(c, rule)
+	if err != nil {
+		return gc, store.Message{}, err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return gc, store.Message{}, errNotFound
+	}
+	m, err := h.store.MessageByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && m.GroupID != gc.g.ID) {
+		return gc, store.Message{}, errNotFound
+	}
+	if err != nil {
+		return gc, store.Message{}, internal(err)
+	}
+	if author {
+		if err := authz.ChangeMessage(gc.subject(), gc.g, m); err != nil {
+			return gc, store.Message{}, authzError(err)
+		}
+	}
+	return gc, m, nil
+}
+
+// requireSite guards a route with a site-wide decision of the policy (creating groups,
+// the admin pages). It implies requireUser.
+func requireSite(rule func(*store.User) error) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return requireUser(func(c echo.Context) error {
+			if err := rule(currentUser(c)); err != nil {
+				return authzError(err)
+			}
+			return next(c)
+		})
+	}
+}
+
+// authzError turns the policy's refusal into what the member sees.
+func authzError(err error) error {
+	switch {
+	case errors.Is(err, authz.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, authz.ErrNoAccount), errors.Is(err, authz.ErrNoSession):
+		return &Error{Code: http.StatusUnauthorized, Message: "Please log in to do that."}
+	case errors.Is(err, authz.ErrNotMember), errors.Is(err, authz.ErrMemberGone):
+		return &Error{Code: http.StatusForbidden, Message: "Join this group to read and take part in its chat."}
+	case errors.Is(err, authz.ErrNotAuthor):
+		return &Error{Code: http.StatusForbidden, Message: "You can only change your own messages."}
+	case errors.Is(err, authz.ErrForbidden):
+		return errForbidden
+	}
+	return internal(err)
+}
