@@ -1,0 +1,373 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/hearth-community/hearth/handlers/handlerstest"
+	"github.com/hearth-community/hearth/store"
+)
+
+// The authorization matrix: every route of the router, as every kind of visitor, against a
+// public and a private group. A route that is added to the router without a row here fails
+// TestAuthorizationMatrixCoversEveryRoute, so nobody can forget one.
+
+// role is a kind of visitor, described by the facts the policy looks at.
+type role struct {
+	name   string
+	anon   bool
+	member bool // of the group under test
+	gmod   bool // group moderator of the group under test
+	site   store.Role
+}
+
+var matrixRoles = []role{
+	{name: "anonymous", anon: true},
+	{name: "member", member: true, site: store.RoleMember},
+	{name: "group moderator", member: true, gmod: true, site: store.RoleMember},
+	{name: "non-member", site: store.RoleMember},
+	{name: "former member", site: store.RoleMember},
+	{name: "member of another group", site: store.RoleMember},
+	{name: "moderator of another group", site: store.RoleMember},
+	{name: "site moderator", site: store.RoleModerator},
+	{name: "admin", site: store.RoleAdmin},
+}
+
+// access names the outcomes of the policy for a group route, in order of the checks.
+type access struct {
+	anon      int // logged out
+	hidden    int // a private group the visitor does not belong to (must be 404)
+	nonMember int // a public group's non-member (site moderators and admins included)
+	member    int // a plain member
+	groupMod  int // the group's own moderator
+	siteMod   int // site moderators and admins who can see the group
+}
+
+// expect is the status the policy must give role r on a group of visibility vis.
+func (a access) expect(r role, vis store.Visibility) int {
+	switch {
+	case r.anon:
+		return a.anon
+	case vis == store.Private && !r.member:
+		return a.hidden
+	case r.gmod:
+		return a.groupMod
+	case r.site.AtLeast(store.RoleModerator) && !r.member:
+		return a.siteMod
+	case r.member:
+		return a.member
+	}
+	return a.nonMember
+}
+
+// groupRoute is one row of the matrix for routes under /groups/:slug.
+type groupRoute struct {
+	method, path string // path with {slug} and {msg}
+	form         url.Values
+	access       access
+}
+
+const (
+	get303  = http.StatusSeeOther // a logged-out GET is sent to the login page
+	post401 = http.StatusUnauthorized
+	s404    = http.StatusNotFound
+	s403    = http.StatusForbidden
+	s200    = http.StatusOK
+	s422    = http.StatusUnprocessableEntity
+)
+
+var groupRoutes = []groupRoute{
+	{"GET", "/groups/{slug}", nil, access{anon: get303, hidden: s404, nonMember: s200, member: s200, groupMod: s200, siteMod: s200}},
+	// Without the guidelines ticked a join is refused with 422 after the policy let it through.
+	{"POST", "/groups/{slug}/join", url.Values{}, access{anon: post401, hidden: s404, nonMember: s422, member: get303, groupMod: get303, siteMod: s422}},
+	{"POST", "/groups/{slug}/leave", url.Values{}, access{anon: post401, hidden: s404, nonMember: get303, member: get303, groupMod: get303, siteMod: get303}},
+	{"GET", "/groups/{slug}/edit", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s200}},
+	{"POST", "/groups/{slug}/edit", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s422}},
+	{"GET", "/groups/{slug}/manage", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200}},
+	{"POST", "/groups/{slug}/invites", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s422, siteMod: s422}},
+	{"POST", "/groups/{slug}/requests/1/approve", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303}},
+	// Reading the chat needs membership, public group or not.
+	{"GET", "/groups/{slug}/messages?before=1000000", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403}},
+	{"GET", "/groups/{slug}/messages/{msg}", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403}},
+	// {msg} is written by the plain member: only its author may change it.
+	{"GET", "/groups/{slug}/messages/{msg}/edit", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/edit", url.Values{"body": {""}}, access{anon: post401, hidden: s404, nonMember: s403, member: s422, groupMod: s403, siteMod: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/delete", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/react", url.Values{"kind": {"heart"}}, access{anon: post401, hidden: s404, nonMember: s403, member: http.StatusNoContent, groupMod: http.StatusNoContent, siteMod: s403}},
+	{"GET", "/groups/{slug}/ws", nil, access{anon: get303, hidden: s404, nonMember: s403, member: http.StatusSwitchingProtocols, groupMod: http.StatusSwitchingProtocols, siteMod: s403}},
+}
+
+// siteRoute is one row of the matrix for the routes outside groups: the status for a
+// logged-out visitor, a plain member, a site moderator and an admin.
+type siteRoute struct {
+	method, path                 string
+	form                         url.Values
+	anon, member, siteMod, admin int
+}
+
+var siteRoutes = []siteRoute{
+	{"GET", "/healthz", nil, s200, s200, s200, s200},
+	{"GET", "/static/*", nil, s404, s404, s404, s404}, // an unknown asset; known ones are in static_test
+	{"GET", "/", nil, s200, s200, s200, s200},
+	{"GET", "/help", nil, s200, s200, s200, s200},
+	{"GET", "/resources", nil, s200, s200, s200, s200},
+	{"GET", "/goals", nil, s200, s200, s200, s200},
+	{"GET", "/register", nil, s200, get303, get303, get303},
+	{"POST", "/register", url.Values{}, s422, s422, s422, s422},
+	{"GET", "/login", nil, s200, get303, get303, get303},
+	{"POST", "/login", url.Values{}, s422, s422, s422, s422},
+	{"GET", "/account", nil, get303, s200, s200, s200},
+	{"POST", "/account/sessions/999999/end", url.Values{}, post401, s404, s404, s404},
+	{"GET", "/groups", nil, get303, s200, s200, s200},
+	{"GET", "/groups/new", nil, get303, s403, s200, s200},
+	{"POST", "/groups/new", url.Values{}, post401, s403, s422, s422},
+	{"GET", "/invites/:token", nil, get303, s404, s404, s404}, // an unknown token; real ones in TestGroupInviteAndRequestFlow
+	{"POST", "/invites/:token", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/invites/:token/request", url.Values{}, post401, s404, s404, s404},
+	{"GET", "/admin/users", nil, get303, s403, s403, s200},
+	{"POST", "/admin/users/:id/role", url.Values{"role": {"member"}}, post401, s403, s403, s404},
+	// Logging out is last: it ends the session the rows above use.
+	{"POST", "/logout", url.Values{}, get303, get303, get303, get303},
+}
+
+// routeKey is how the router names a route: method and pattern.
+func routeKey(method, path string) string {
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	path = strings.NewReplacer("{slug}", ":slug", "{msg}", ":id", "/requests/1/approve", "/requests/:user/:decision",
+		"/sessions/999999/", "/sessions/:id/").Replace(path)
+	return method + " " + path
+}
+
+func TestAuthorizationMatrixCoversEveryRoute(t *testing.T) {
+	app := handlerstest.New(t)
+	known := map[string]bool{}
+	for _, r := range groupRoutes {
+		known[routeKey(r.method, r.path)] = true
+	}
+	for _, r := range siteRoutes {
+		known[routeKey(r.method, r.path)] = true
+	}
+	var missing []string
+	for _, r := range app.Handler.Router().Routes() {
+		if r.Method == "echo_route_not_found" || strings.HasPrefix(r.Method, "echo_") {
+			continue
+		}
+		if !known[r.Method+" "+r.Path] {
+			missing = append(missing, r.Method+" "+r.Path)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Fatalf("routes missing from the authorization matrix (add a row to groupRoutes or siteRoutes):\n%s", strings.Join(missing, "\n"))
+	}
+}
+
+// matrixFixture is a Hearth with one visitor per role, a public and a private group under
+// test and another group, and a message by the plain member in each group under test.
+type matrixFixture struct {
+	t       *testing.T
+	app     *handlerstest.App
+	clients map[string]*handlerstest.Client
+	ids     map[string]int64
+	groups  map[store.Visibility]store.Group
+	post    *store.Committer
+}
+
+func newMatrixFixture(t *testing.T) *matrixFixture {
+	ctx := context.Background()
+	app := newChatApp(t)
+	f := &matrixFixture{t: t, app: app, clients: map[string]*handlerstest.Client{}, ids: map[string]int64{},
+		groups: map[store.Visibility]store.Group{}}
+	f.clients["anonymous"] = app.Client()
+	order := []string{"admin"} // the first account becomes the admin
+	for _, r := range matrixRoles {
+		if !r.anon && r.name != "admin" {
+			order = append(order, r.name)
+		}
+	}
+	for i, name := range order {
+		c := app.Member("user" + strconv.Itoa(i))
+		u, err := app.Store.UserByUsername(ctx, "user"+strconv.Itoa(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clients[name], f.ids[name] = c, u.ID
+	}
+	if err := app.Store.SetRole(ctx, f.ids["site moderator"], store.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	for _, vis := range []store.Visibility{store.Public, store.Private} {
+		g, err := app.Store.CreateGroup(ctx, store.GroupInput{Slug: "test-" + string(vis), Name: "Test " + string(vis),
+			Guidelines: "Be kind.", Visibility: vis}, f.ids["group moderator"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.groups[vis] = g
+	}
+	other, err := app.Store.CreateGroup(ctx, store.GroupInput{Slug: "elsewhere", Name: "Elsewhere", Guidelines: "Be kind.",
+		Visibility: store.Private}, f.ids["moderator of another group"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.Join(ctx, other.ID, f.ids["member of another group"]); err != nil {
+		t.Fatal(err)
+	}
+	f.reset()
+	if f.post, err = app.Store.NewCommitter(ctx, store.CommitterOptions{Logger: handlerstest.Quiet()}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.post.Close() })
+	return f
+}
+
+// reset puts the memberships of the groups under test back as the roles describe them,
+// after a row that changed them (leave).
+func (f *matrixFixture) reset() {
+	ctx := context.Background()
+	for _, g := range f.groups {
+		for _, r := range matrixRoles {
+			id := f.ids[r.name]
+			switch {
+			case r.anon:
+			case r.member:
+				if err := f.app.Store.Join(ctx, g.ID, id); err != nil {
+					f.t.Fatal(err)
+				}
+				if err := f.app.Store.SetGroupModerator(ctx, g.ID, id, r.gmod); err != nil {
+					f.t.Fatal(err)
+				}
+			case r.name == "former member":
+				_ = f.app.Store.Join(ctx, g.ID, id)
+				_ = f.app.Store.Leave(ctx, g.ID, id)
+			default:
+				_ = f.app.Store.Leave(ctx, g.ID, id)
+			}
+		}
+	}
+}
+
+// message posts a fresh message by the plain member to g and returns its id.
+func (f *matrixFixture) message(g store.Group, n int) int64 {
+	p, err := f.post.Post(context.Background(), store.NewMessage{GroupID: g.ID, AuthorID: f.ids["member"],
+		AuthorName: "peer", ClientID: fmt.Sprintf("matrix-%d-%d", g.ID, n), Body: "a message for the matrix"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return p.ID
+}
+
+// do sends the row's request as c and returns the status.
+func (f *matrixFixture) do(c *handlerstest.Client, method, path string, form url.Values) int {
+	if strings.HasSuffix(path, "/ws") {
+		h := http.Header{"Origin": {f.app.URL}}
+		if tok := c.Cookie("hearth_session"); tok != "" {
+			h.Set("Cookie", "hearth_session="+tok)
+		}
+		d := websocket.Dialer{HandshakeTimeout: 0}
+		ws, res, err := d.Dial(strings.Replace(f.app.URL, "http://", "ws://", 1)+path+"?after=0", h)
+		if err == nil {
+			ws.Close()
+			return http.StatusSwitchingProtocols
+		}
+		if res == nil {
+			f.t.Fatalf("dial %s: %v", path, err)
+		}
+		return res.StatusCode
+	}
+	if method == http.MethodGet {
+		return c.Get(path).Status
+	}
+	cp := url.Values{}
+	for k, v := range form {
+		cp[k] = v
+	}
+	return c.PostForm(path, cp).Status
+}
+
+func TestAuthorizationMatrixGroupRoutes(t *testing.T) {
+	f := newMatrixFixture(t)
+	n := 0
+	for _, rt := range groupRoutes {
+		for _, vis := range []store.Visibility{store.Public, store.Private} {
+			g := f.groups[vis]
+			for _, r := range matrixRoles {
+				n++
+				path := strings.ReplaceAll(rt.path, "{slug}", g.Slug)
+				if strings.Contains(path, "{msg}") {
+					path = strings.ReplaceAll(path, "{msg}", strconv.FormatInt(f.message(g, n), 10))
+				}
+				want := rt.access.expect(r, vis)
+				got := f.do(f.clients[r.name], rt.method, path, rt.form)
+				if got != want {
+					t.Errorf("%s %s as %s (%s group): status %d, want %d", rt.method, rt.path, r.name, vis, got, want)
+				}
+				if rt.method == http.MethodPost {
+					f.reset()
+				}
+			}
+		}
+	}
+}
+
+// A private group answers outsiders exactly as a group that does not exist, on every route.
+func TestAuthorizationPrivateGroupParity(t *testing.T) {
+	f := newMatrixFixture(t)
+	outsider := f.clients["non-member"]
+	for _, rt := range groupRoutes {
+		priv := strings.ReplaceAll(strings.ReplaceAll(rt.path, "{slug}", f.groups[store.Private].Slug), "{msg}", "1")
+		none := strings.ReplaceAll(strings.ReplaceAll(rt.path, "{slug}", "no-such-group"), "{msg}", "1")
+		if a, b := f.do(outsider, rt.method, priv, rt.form), f.do(outsider, rt.method, none, rt.form); a != b || a != http.StatusNotFound {
+			t.Errorf("%s %s: private group %d, missing group %d; want both 404", rt.method, rt.path, a, b)
+		}
+	}
+}
+
+func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
+	app := handlerstest.New(t)
+	ctx := context.Background()
+	admin := app.Member("admin")
+	mod := app.Member("moderator")
+	member := app.Member("plain")
+	u, err := app.Store.UserByUsername(ctx, "moderator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Store.SetRole(ctx, u.ID, store.RoleModerator); err != nil {
+		t.Fatal(err)
+	}
+	anon := app.Client()
+	path := func(p string) string {
+		return strings.NewReplacer("/static/*", "/static/no-such-asset.css", ":token", "unknown-token", ":id", "999999").Replace(p)
+	}
+	for _, rt := range siteRoutes {
+		for _, who := range []struct {
+			name string
+			c    *handlerstest.Client
+			want int
+		}{{"anonymous", anon, rt.anon}, {"member", member, rt.member}, {"site moderator", mod, rt.siteMod}, {"admin", admin, rt.admin}} {
+			var got int
+			if rt.method == http.MethodGet {
+				got = who.c.Get(path(rt.path)).Status
+			} else {
+				form := url.Values{}
+				for k, v := range rt.form {
+					form[k] = v
+				}
+				got = who.c.PostForm(path(rt.path), form).Status
+			}
+			if got != who.want {
+				t.Errorf("%s %s as %s: status %d, want %d", rt.method, rt.path, who.name, got, who.want)
+			}
+		}
+	}
+}
