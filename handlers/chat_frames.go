@@ -59,9 +59,8 @@ type chatFrames struct {
 	st    *store.Store
 	seed  maphash.Seed
 	cache *lru.Cache[int64, renderedMessage]
-	// latest holds each group's newest history page under the group's HistoryVersion,
-	// which database triggers move with every change the history shows.
-	latest *lru.Cache[int64, latestHistory]
+	// latest holds each group's newest history page (history_cache.go).
+	latest *historyCache
 	// presence holds recent presence lines by the names they list.
 	presence *lru.Cache[string, []byte]
 	// buttons holds rendered reaction buttons by their counts ("0,2,0,0"): most messages
@@ -73,23 +72,15 @@ type chatFrames struct {
 }
 
 type renderedMessage struct {
-	fp   uint64
-	html template.HTML
-}
-
-type latestHistory struct {
-	version int64
-	hd      historyData
+	fp     uint64
+	html   template.HTML
+	author int64 // so an account's erasure drops its words from memory too
 }
 
 func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	cache, err := lru.New[int64, renderedMessage](messageCacheSize)
 	if err != nil {
 		panic(err) // only for a size <= 0
-	}
-	latest, err := lru.New[int64, latestHistory](historyCacheSize)
-	if err != nil {
-		panic(err)
 	}
 	presence, err := lru.New[string, []byte](historyCacheSize)
 	if err != nil {
@@ -99,24 +90,8 @@ func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	if err != nil {
 		panic(err)
 	}
-	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: latest, presence: presence,
+	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: newHistoryCache(historyCacheSize), presence: presence,
 		buttons: buttons, slugs: map[int64]string{}}
-}
-
-// latestHistory returns the group's cached newest history page if it was built at the
-// group's current history version (and under its current address).
-func (f *chatFrames) latestHistory(g store.Group) (historyData, bool) {
-	c, ok := f.latest.Get(g.ID)
-	if !ok || c.version != g.HistoryVersion || c.hd.Slug != g.Slug {
-		return historyData{}, false
-	}
-	return c.hd, true
-}
-
-// keepLatestHistory caches a newest history page. version must have been read before the
-// messages were: a change in between then only makes the entry miss, never go stale.
-func (f *chatFrames) keepLatestHistory(groupID, version int64, hd historyData) {
-	f.latest.Add(groupID, latestHistory{version: version, hd: hd})
 }
 
 // fingerprint hashes every field the chat_message template shows.
@@ -163,7 +138,7 @@ func (f *chatFrames) Message(m store.Message, slug string) (template.HTML, error
 		return "", err
 	}
 	html := template.HTML(b) // rendered by html/template: already escaped
-	f.cache.Add(m.ID, renderedMessage{fp: fp, html: html})
+	f.cache.Add(m.ID, renderedMessage{fp: fp, html: html, author: m.AuthorID})
 	return html, nil
 }
 

@@ -42,6 +42,5 @@ func (h *Handler) GroupEdit(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	h.frames.forget(g.ID)
 	return redirect(c, "/groups/"+g.Slug)
 }

@@ -67,3 +67,49 @@ func TestGroupPageHistoryNeverStale(t *testing.T) {
 		t.Fatal("removal missing after the page was cached")
 	}
 }
+
+// The cached history follows changes to accounts too: a renamed member's new name shows at
+// once, and a deleted member's words are gone from the next page (and from the cache).
+func TestGroupPageHistoryFollowsAccountChanges(t *testing.T) {
+	app := handlerstest.New(t)
+	ctx := context.Background()
+	app.Member("admin") // the first account is the admin, who cannot be deleted
+	ana := app.Member("ana")
+	ben := app.Member("ben")
+	for _, c := range []*handlerstest.Client{ana, ben} {
+		if r := c.PostForm("/groups/welcome/join", form("accept_guidelines", "yes")); r.Status != http.StatusSeeOther {
+			t.Fatalf("join: %d", r.Status)
+		}
+	}
+	u, _ := app.Store.UserByUsername(ctx, "ana")
+	g, _ := app.Store.GroupBySlug(ctx, "welcome")
+	cm, err := app.Store.NewCommitter(ctx, store.CommitterOptions{Logger: handlerstest.Quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cm.Close()
+	if _, err := cm.Post(ctx, store.NewMessage{GroupID: g.ID, AuthorID: u.ID, AuthorName: u.DisplayName, ClientID: "c1",
+		Body: "words only ana wrote"}); err != nil {
+		t.Fatal(err)
+	}
+	page := func() string { return ben.Get("/groups/welcome").Body }
+	if p := page(); !strings.Contains(p, "words only ana wrote") || !strings.Contains(p, "peer_ana") {
+		t.Fatal("message missing")
+	}
+	page() // cached now
+
+	if err := app.Store.SetDisplayName(ctx, u.ID, "willow"); err != nil {
+		t.Fatal(err)
+	}
+	if p := page(); !strings.Contains(p, "willow") || strings.Contains(p, "peer_ana") {
+		t.Fatal("the cached page kept a renamed member's old name")
+	}
+	page()
+
+	if err := app.Store.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page(), "words only ana wrote") {
+		t.Fatal("the cached page served a deleted member's words")
+	}
+}

@@ -26,17 +26,19 @@ type historyData struct {
 }
 
 // history loads the page of messages before the sequence before (0: the newest page). The
-// newest page is what every page view shows, so it is cached under the group's history
-// version, read with the group before the messages (see keepLatestHistory).
+// newest page is what every page view shows, so it is cached (history_cache.go) under the
+// change feed's position read before the messages are.
 func (h *Handler) history(c echo.Context, gc groupCtx, before int64) (historyData, error) {
-	if before == 0 {
-		if hd, ok := h.frames.latestHistory(gc.g); ok {
-			return hd, nil
-		}
+	if before != 0 {
+		return h.loadHistory(c, gc, before)
 	}
-	hd, err := h.loadHistory(c, gc, before)
-	if err == nil && before == 0 {
-		h.frames.keepLatestHistory(gc.g.ID, gc.g.HistoryVersion, hd)
+	if hd, ok := h.frames.latest.get(gc.g); ok {
+		return hd, nil
+	}
+	gen := h.frames.latest.gen(gc.g.ID)
+	hd, err := h.loadHistory(c, gc, 0)
+	if err == nil {
+		h.frames.latest.put(gc.g.ID, gen, hd)
 	}
 	return hd, err
 }

@@ -98,6 +98,7 @@ func New(d Deps) (*Handler, error) {
 	}
 	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw}
 	h.frames = newChatFrames(d.Views, d.Store)
+	d.Store.OnChange(h.frames.follow)
 	co := d.Config.Chat
 	co.Store, co.Frames, co.Logger = d.Store, h.frames, d.Logger
 	if h.chat, err = chat.New(co); err != nil {
