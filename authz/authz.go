@@ -7,12 +7,18 @@
 // The rules, in words:
 //   - A public group is listed to, and joinable by, every logged-in member. A private group
 //     does not exist for anyone who is not its member: every route answers them exactly as it
-//     answers for a group that does not exist (404), site moderators and admins included.
+//     answers for a group that does not exist (404), site moderators included. Admins are
+//     the exception: they see every group (to organise them), but not its chat.
+//   - An archived group is read-only: its members still read it, nobody posts or joins, and
+//     it does not exist for non-members other than admins.
 //   - Reading a group's chat (the page's history, older pages, one message, the socket) and
 //     posting to it need membership, for public and private groups alike.
 //   - Group moderators moderate their own groups; site moderators and admins moderate every
 //     group they can see. Invite links and join requests are managed by the same people.
-//   - Editing a group's settings is for site moderators and admins.
+//   - Editing a group's settings and archiving it is for site moderators and admins;
+//     deleting it and appointing its group moderators is for admins.
+//   - A group's moderators list its members and remove plain members; removing another
+//     group moderator needs a site moderator or admin.
 //   - A message is edited or deleted by its author alone.
 package authz
 
@@ -32,6 +38,7 @@ var (
 	ErrNoAccount  = errors.New("authz: log in first")
 	ErrNoSession  = errors.New("authz: session ended")
 	ErrMemberGone = errors.New("authz: membership ended")
+	ErrArchived   = errors.New("authz: group archived")
 )
 
 // Subject is who is asking about a group: the account (nil when logged out) and its
@@ -50,7 +57,9 @@ func SeeGroup(s Subject, g store.Group) error {
 	switch {
 	case s.User == nil:
 		return ErrNoAccount
-	case g.Visibility == store.Private && !s.member():
+	case s.member() || s.User.Role == store.RoleAdmin:
+		return nil
+	case g.Visibility == store.Private || g.Archived():
 		return ErrNotFound
 	}
 	return nil
@@ -72,7 +81,13 @@ func ReadGroup(s Subject, g store.Group) error {
 // chat's committer asks it again inside the transaction that writes the message, so a
 // member removed a moment ago cannot post.
 func Post(s Subject, g store.Group) error {
-	return ReadGroup(s, g)
+	if err := ReadGroup(s, g); err != nil {
+		return err
+	}
+	if g.Archived() {
+		return ErrArchived
+	}
+	return nil
 }
 
 // Join decides whether the subject may join a public group directly (private groups are
@@ -81,7 +96,10 @@ func Join(s Subject, g store.Group) error {
 	if err := SeeGroup(s, g); err != nil {
 		return err
 	}
-	if g.Visibility != store.Public {
+	switch {
+	case g.Archived():
+		return ErrArchived
+	case g.Visibility != store.Public:
 		return ErrForbidden
 	}
 	return nil
@@ -113,6 +131,40 @@ func EditGroup(s Subject, g store.Group) error {
 	}
 	return nil
 }
+
+// ArchiveGroup decides who archives a group or brings it back: who edits it.
+func ArchiveGroup(s Subject, g store.Group) error { return EditGroup(s, g) }
+
+// DeleteGroup decides who deletes a group with its whole chat: admins.
+func DeleteGroup(s Subject, g store.Group) error {
+	if err := SeeGroup(s, g); err != nil {
+		return err
+	}
+	if !s.atLeast(store.RoleAdmin) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// ListMembers decides who sees a group's member list with its organiser controls: the
+// group's moderators, site moderators and admins.
+func ListMembers(s Subject, g store.Group) error { return Moderate(s, g) }
+
+// RemoveMember decides whether the subject may remove target from the group: its
+// moderators may remove plain members; a group moderator is removed only by a site
+// moderator or an admin.
+func RemoveMember(s Subject, g store.Group, target store.Membership) error {
+	if err := Moderate(s, g); err != nil {
+		return err
+	}
+	if target.IsModerator && !s.atLeast(store.RoleModerator) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// AppointModerators decides who makes members group moderators or takes it back: admins.
+func AppointModerators(s Subject, g store.Group) error { return DeleteGroup(s, g) }
 
 // CreateGroup decides who may create groups: site moderators and admins.
 func CreateGroup(u *store.User) error {

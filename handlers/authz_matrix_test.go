@@ -43,12 +43,14 @@ var matrixRoles = []role{
 
 // access names the outcomes of the policy for a group route, in order of the checks.
 type access struct {
-	anon      int // logged out
-	hidden    int // a private group the visitor does not belong to (must be 404)
-	nonMember int // a public group's non-member (site moderators and admins included)
-	member    int // a plain member
-	groupMod  int // the group's own moderator
-	siteMod   int // site moderators and admins who can see the group
+	anon         int // logged out
+	hidden       int // a private group the visitor does not belong to (must be 404)
+	nonMember    int // a public group's plain non-member
+	member       int // a plain member
+	groupMod     int // the group's own moderator
+	siteMod      int // site moderators who can see the group (not its members)
+	admin        int // admins who are not members: they see every group, not its chat
+	adminPrivate int // the same on a private group, where it differs (0: as admin)
 }
 
 // expect is the status the policy must give role r on a group of visibility vis.
@@ -56,6 +58,11 @@ func (a access) expect(r role, vis store.Visibility) int {
 	switch {
 	case r.anon:
 		return a.anon
+	case r.site == store.RoleAdmin && !r.member:
+		if vis == store.Private && a.adminPrivate != 0 {
+			return a.adminPrivate
+		}
+		return a.admin
 	case vis == store.Private && !r.member:
 		return a.hidden
 	case r.gmod:
@@ -85,24 +92,33 @@ const (
 )
 
 var groupRoutes = []groupRoute{
-	{"GET", "/groups/{slug}", nil, access{anon: get303, hidden: s404, nonMember: s200, member: s200, groupMod: s200, siteMod: s200}},
+	{"GET", "/groups/{slug}", nil, access{anon: get303, hidden: s404, nonMember: s200, member: s200, groupMod: s200, siteMod: s200, admin: s200}},
 	// Without the guidelines ticked a join is refused with 422 after the policy let it through.
-	{"POST", "/groups/{slug}/join", url.Values{}, access{anon: post401, hidden: s404, nonMember: s422, member: get303, groupMod: get303, siteMod: s422}},
-	{"POST", "/groups/{slug}/leave", url.Values{}, access{anon: post401, hidden: s404, nonMember: get303, member: get303, groupMod: get303, siteMod: get303}},
-	{"GET", "/groups/{slug}/edit", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s200}},
-	{"POST", "/groups/{slug}/edit", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s422}},
-	{"GET", "/groups/{slug}/manage", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200}},
-	{"POST", "/groups/{slug}/invites", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s422, siteMod: s422}},
-	{"POST", "/groups/{slug}/requests/1/approve", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303}},
-	// Reading the chat needs membership, public group or not.
-	{"GET", "/groups/{slug}/messages?before=1000000", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403}},
-	{"GET", "/groups/{slug}/messages/{msg}", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403}},
+	{"POST", "/groups/{slug}/join", url.Values{}, access{anon: post401, hidden: s404, nonMember: s422, member: get303, groupMod: get303, siteMod: s422, admin: s422, adminPrivate: s403}},
+	{"POST", "/groups/{slug}/leave", url.Values{}, access{anon: post401, hidden: s404, nonMember: get303, member: get303, groupMod: get303, siteMod: get303, admin: get303}},
+	{"GET", "/groups/{slug}/edit", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s200, admin: s200}},
+	{"POST", "/groups/{slug}/edit", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s422, admin: s422}},
+	{"POST", "/groups/{slug}/archive", url.Values{"archived": {"no"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: get303, admin: get303}},
+	// Without the name typed a delete is refused with 422 after the policy let it through.
+	{"POST", "/groups/{slug}/delete", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s403, admin: s422}},
+	{"GET", "/groups/{slug}/manage", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200, admin: s200}},
+	{"POST", "/groups/{slug}/invites", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s422, siteMod: s422, admin: s422}},
+	// An unknown link: managers are told it has ended.
+	{"POST", "/groups/{slug}/invites/999999/revoke", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s404, siteMod: s404, admin: s404}},
+	{"POST", "/groups/{slug}/requests/1/approve", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	{"GET", "/groups/{slug}/members", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200, admin: s200}},
+	// {member} is the plain member.
+	{"POST", "/groups/{slug}/members/{member}/remove", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	{"POST", "/groups/{slug}/members/{member}/moderator", url.Values{"moderator": {"off"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s403, admin: get303}},
+	// Reading the chat needs membership, public group or not, admins included.
+	{"GET", "/groups/{slug}/messages?before=1000000", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403, admin: s403}},
+	{"GET", "/groups/{slug}/messages/{msg}", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403, admin: s403}},
 	// {msg} is written by the plain member: only its author may change it.
-	{"GET", "/groups/{slug}/messages/{msg}/edit", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403}},
-	{"POST", "/groups/{slug}/messages/{msg}/edit", url.Values{"body": {""}}, access{anon: post401, hidden: s404, nonMember: s403, member: s422, groupMod: s403, siteMod: s403}},
-	{"POST", "/groups/{slug}/messages/{msg}/delete", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403}},
-	{"POST", "/groups/{slug}/messages/{msg}/react", url.Values{"kind": {"heart"}}, access{anon: post401, hidden: s404, nonMember: s403, member: http.StatusNoContent, groupMod: http.StatusNoContent, siteMod: s403}},
-	{"GET", "/groups/{slug}/ws", nil, access{anon: get303, hidden: s404, nonMember: s403, member: http.StatusSwitchingProtocols, groupMod: http.StatusSwitchingProtocols, siteMod: s403}},
+	{"GET", "/groups/{slug}/messages/{msg}/edit", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403, admin: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/edit", url.Values{"body": {""}}, access{anon: post401, hidden: s404, nonMember: s403, member: s422, groupMod: s403, siteMod: s403, admin: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/delete", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403, admin: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/react", url.Values{"kind": {"heart"}}, access{anon: post401, hidden: s404, nonMember: s403, member: http.StatusNoContent, groupMod: http.StatusNoContent, siteMod: s403, admin: s403}},
+	{"GET", "/groups/{slug}/ws", nil, access{anon: get303, hidden: s404, nonMember: s403, member: http.StatusSwitchingProtocols, groupMod: http.StatusSwitchingProtocols, siteMod: s403, admin: s403}},
 }
 
 // siteRoute is one row of the matrix for the routes outside groups: the status for a
@@ -144,7 +160,7 @@ func routeKey(method, path string) string {
 		path = path[:i]
 	}
 	path = strings.NewReplacer("{slug}", ":slug", "{msg}", ":id", "/requests/1/approve", "/requests/:user/:decision",
-		"/sessions/999999/", "/sessions/:id/").Replace(path)
+		"/sessions/999999/", "/sessions/:id/", "/invites/999999/", "/invites/:id/", "{member}", ":user").Replace(path)
 	return method + " " + path
 }
 
@@ -303,6 +319,7 @@ func TestAuthorizationMatrixGroupRoutes(t *testing.T) {
 			for _, r := range matrixRoles {
 				n++
 				path := strings.ReplaceAll(rt.path, "{slug}", g.Slug)
+				path = strings.ReplaceAll(path, "{member}", strconv.FormatInt(f.ids["member"], 10))
 				if strings.Contains(path, "{msg}") {
 					path = strings.ReplaceAll(path, "{msg}", strconv.FormatInt(f.message(g, n), 10))
 				}
@@ -324,8 +341,9 @@ func TestAuthorizationPrivateGroupParity(t *testing.T) {
 	f := newMatrixFixture(t)
 	outsider := f.clients["non-member"]
 	for _, rt := range groupRoutes {
-		priv := strings.ReplaceAll(strings.ReplaceAll(rt.path, "{slug}", f.groups[store.Private].Slug), "{msg}", "1")
-		none := strings.ReplaceAll(strings.ReplaceAll(rt.path, "{slug}", "no-such-group"), "{msg}", "1")
+		fill := strings.NewReplacer("{msg}", "1", "{member}", strconv.FormatInt(f.ids["member"], 10))
+		priv := fill.Replace(strings.ReplaceAll(rt.path, "{slug}", f.groups[store.Private].Slug))
+		none := fill.Replace(strings.ReplaceAll(rt.path, "{slug}", "no-such-group"))
 		if a, b := f.do(outsider, rt.method, priv, rt.form), f.do(outsider, rt.method, none, rt.form); a != b || a != http.StatusNotFound {
 			t.Errorf("%s %s: private group %d, missing group %d; want both 404", rt.method, rt.path, a, b)
 		}

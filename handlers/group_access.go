@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/authz"
@@ -38,7 +40,17 @@ func (h *Handler) loadGroup(c echo.Context, rule groupRule) (groupCtx, error) {
 	if gc.user == nil {
 		return gc, authzError(authz.ErrNoAccount)
 	}
-	g, m, member, err := h.store.GroupForMember(c.Request().Context(), c.Param("slug"), gc.user.ID)
+	ctx := c.Request().Context()
+	slug := c.Param("slug")
+	g, m, member, err := h.store.GroupForMember(ctx, slug, gc.user.ID)
+	moved := false
+	if errors.Is(err, store.ErrNotFound) {
+		// An address the group had before still leads to it.
+		if cur, lerr := h.store.CurrentSlug(ctx, slug); lerr == nil {
+			g, m, member, err = h.store.GroupForMember(ctx, cur, gc.user.ID)
+			moved = true
+		}
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return gc, errNotFound
@@ -52,7 +64,34 @@ func (h *Handler) loadGroup(c echo.Context, rule groupRule) (groupCtx, error) {
 	if err := rule(gc.subject(), g); err != nil {
 		return gc, authzError(err)
 	}
+	if moved && c.Request().Method == http.MethodGet && !websocket.IsWebSocketUpgrade(c.Request()) {
+		// Pages move to the new address; posts and open sockets keep working at the old one.
+		r := c.Request()
+		to := "/groups/" + g.Slug + strings.TrimPrefix(r.URL.Path, "/groups/"+slug)
+		if r.URL.RawQuery != "" {
+			to += "?" + r.URL.RawQuery
+		}
+		return gc, errMoved{to: to}
+	}
 	return gc, nil
+}
+
+// errMoved answers a page asked for at a group's earlier address with a redirect to the
+// current one; followMoves sends it.
+type errMoved struct{ to string }
+
+func (e errMoved) Error() string { return "group moved to " + e.to }
+
+// followMoves turns errMoved into a permanent redirect, for every group route.
+func followMoves(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		var mv errMoved
+		if errors.As(err, &mv) {
+			return c.Redirect(http.StatusMovedPermanently, mv.to)
+		}
+		return err
+	}
 }
 
 // loadMessage resolves :id within the group of :slug and asks the policy about it: rule
@@ -105,6 +144,8 @@ func authzError(err error) error {
 		return &Error{Code: http.StatusForbidden, Message: "Join this group to read and take part in its chat."}
 	case errors.Is(err, authz.ErrNotAuthor):
 		return &Error{Code: http.StatusForbidden, Message: "You can only change your own messages."}
+	case errors.Is(err, authz.ErrArchived):
+		return &Error{Code: http.StatusForbidden, Message: "This group is archived: its conversation can still be read, but it takes no new messages or members."}
 	case errors.Is(err, authz.ErrForbidden):
 		return errForbidden
 	}

@@ -17,10 +17,15 @@ func (h *Handler) GroupEditForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.renderGroupForm(c, http.StatusOK, &gc.g, groupFormValues(gc))
+}
+
+// groupFormValues fills the group form with the group as it is.
+func groupFormValues(gc groupCtx) *views.Form {
 	f := views.NewForm()
 	f.Values = map[string]string{"name": gc.g.Name, "slug": gc.g.Slug, "description": gc.g.Description,
 		"guidelines": gc.g.Guidelines, "visibility": string(gc.g.Visibility)}
-	return h.renderGroupForm(c, http.StatusOK, &gc.g, f)
+	return f
 }
 
 // GroupEdit saves a group's name, address, description, guidelines and visibility.

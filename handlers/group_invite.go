@@ -21,7 +21,41 @@ func (h *Handler) GroupManage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return h.renderManage(c, gc, http.StatusOK, "", nil)
+	// A link just created arrives once, in a short-lived cookie only this page reads, so
+	// the page that shows it can be reloaded (redirect after post) without the link ever
+	// being in a URL or a log.
+	link := ""
+	if ck, err := c.Cookie(newInviteCookie); err == nil && strings.HasPrefix(ck.Value, "/invites/") {
+		link = strings.TrimRight(h.cfg.BaseURL.String(), "/") + ck.Value
+		h.setNewInvite(c, gc.g.Slug, "", -1)
+	}
+	return h.renderManage(c, gc, http.StatusOK, link, nil)
+}
+
+// newInviteCookie carries a just-created invite link from the POST to the page after it.
+const newInviteCookie = "hearth_new_invite"
+
+func (h *Handler) setNewInvite(c echo.Context, slug, path string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: newInviteCookie, Value: path, Path: "/groups/" + slug + "/manage", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.cfg.SecureCookies(), SameSite: http.SameSiteStrictMode})
+}
+
+// GroupInviteRevoke ends an invite link at once.
+func (h *Handler) GroupInviteRevoke(c echo.Context) error {
+	gc, err := h.loadGroup(c, authz.ManageInvites)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	if err := h.store.RevokeInvite(c.Request().Context(), gc.g.ID, id); errors.Is(err, store.ErrNotFound) {
+		return &Error{Code: http.StatusNotFound, Message: "That link has already ended."}
+	} else if err != nil {
+		return internal(err)
+	}
+	return redirect(c, "/groups/"+gc.g.Slug+"/manage")
 }
 
 func (h *Handler) renderManage(c echo.Context, gc groupCtx, status int, newLink string, f *views.Form) error {
@@ -59,8 +93,8 @@ func (h *Handler) GroupInviteCreate(c echo.Context) error {
 	if _, err := h.store.CreateInvite(c.Request().Context(), gc.g.ID, gc.user.ID, sum[:], time.Duration(days)*24*time.Hour, uses); err != nil {
 		return internal(err)
 	}
-	link := strings.TrimRight(h.cfg.BaseURL.String(), "/") + "/invites/" + token
-	return h.renderManage(c, gc, http.StatusOK, link, nil)
+	h.setNewInvite(c, gc.g.Slug, "/invites/"+token, 300)
+	return redirect(c, "/groups/"+gc.g.Slug+"/manage")
 }
 
 func inviteHash(c echo.Context) []byte {

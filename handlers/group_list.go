@@ -20,7 +20,7 @@ type groupsPage struct{ Groups []groupListItem }
 // GroupList shows the groups the member may see, with members, who is online and unread.
 func (h *Handler) GroupList(c echo.Context) error {
 	u := currentUser(c)
-	list, err := h.store.ListGroupsFor(c.Request().Context(), u.ID)
+	list, err := h.store.ListGroupsFor(c.Request().Context(), u.ID, u.Role == store.RoleAdmin)
 	if err != nil {
 		return internal(err)
 	}

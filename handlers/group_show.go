@@ -81,8 +81,10 @@ type groupPage struct {
 	Members   int
 	Online    []string
 	Presence  template.HTML
-	CanManage bool // invite links and join requests
-	CanEdit   bool // the group's settings
+	CanManage  bool // invite links and join requests
+	CanMembers bool // the member list with its organiser controls
+	CanEdit    bool // the group's settings
+	CanJoin    bool // the join card's form (public, active groups)
 	History   historyData
 	ClientID  string
 	Typing    []string
@@ -108,7 +110,7 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	data := groupPage{
 		Group: gc.g, Member: gc.may(authz.ReadGroup), Members: members, Online: online, Presence: presence,
 		CanManage: gc.may(authz.ManageInvites) && gc.g.Visibility == store.Private,
-		CanEdit:   gc.may(authz.EditGroup),
+		CanMembers: gc.may(authz.ListMembers), CanEdit: gc.may(authz.EditGroup), CanJoin: gc.may(authz.Join),
 	}
 	var history template.HTML // the messages, spliced into the page at {{insert}}
 	if data.Member {

@@ -29,10 +29,19 @@ func TestGroupInviteAndRequestFlow(t *testing.T) {
 	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/groups/night-owls" {
 		t.Fatalf("create: %d %s", r.Status, r.Header.Get("Location"))
 	}
-	page := admin.PostForm("/groups/night-owls/invites", url.Values{"days": {"7"}, "uses": {"1"}})
+	// Redirect after post: the new link is shown once on the page after it, which can be
+	// reloaded without a 404 or a second link.
+	created := admin.PostForm("/groups/night-owls/invites", url.Values{"days": {"7"}, "uses": {"1"}})
+	if created.Status != http.StatusSeeOther || created.Header.Get("Location") != "/groups/night-owls/manage" {
+		t.Fatalf("invite: %d %q", created.Status, created.Header.Get("Location"))
+	}
+	page := admin.Get("/groups/night-owls/manage")
 	link := page.Doc(t).Find("input.invite-link").AttrOr("value", "")
 	if page.Status != http.StatusOK || !strings.Contains(link, "/invites/") {
-		t.Fatalf("invite: %d %q", page.Status, link)
+		t.Fatalf("invite page: %d %q", page.Status, link)
+	}
+	if again := admin.Get("/groups/night-owls/manage"); again.Status != http.StatusOK || strings.Contains(again.Body, link) {
+		t.Fatalf("reload: %d, link shown again: %v", again.Status, strings.Contains(again.Body, link))
 	}
 	path := link[strings.Index(link, "/invites/"):]
 

@@ -47,7 +47,7 @@ func TestStarterGroups(t *testing.T) {
 	if g.Name != "Welcome Circle" || g.Visibility != Public || g.Guidelines == "" {
 		t.Fatalf("welcome group = %+v", g)
 	}
-	list, err := s.ListGroupsFor(ctx, u.ID)
+	list, err := s.ListGroupsFor(ctx, u.ID, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestPrivateGroupVisibilityAndMembership(t *testing.T) {
 
 func mustList(t *testing.T, s *Store, userID int64) []GroupSummary {
 	t.Helper()
-	l, err := s.ListGroupsFor(context.Background(), userID)
+	l, err := s.ListGroupsFor(context.Background(), userID, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -34,7 +35,13 @@ type Group struct {
 	HistoryVersion int64
 	// MemberCount is how many members the group has (kept by triggers).
 	MemberCount int
+	// ArchivedAt is when the group was archived (zero while it is active). An archived
+	// group is read-only and left out of the group list.
+	ArchivedAt time.Time
 }
+
+// Archived reports whether the group is archived.
+func (g Group) Archived() bool { return !g.ArchivedAt.IsZero() }
 
 // Membership is one member's place in a group, including their read marker.
 type Membership struct {
@@ -59,15 +66,19 @@ type GroupInput struct {
 }
 
 const groupColumns = `g.id, g.slug, g.name, g.description, g.guidelines, g.visibility,
-	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version, g.member_count`
+	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version, g.member_count,
+	COALESCE(g.archived_at, 0)`
 
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (Group, error) {
 	var g Group
-	var created, updated int64
+	var created, updated, archived int64
 	dest := append([]any{&g.ID, &g.Slug, &g.Name, &g.Description, &g.Guidelines, &g.Visibility,
-		&g.CreatedBy, &created, &updated, &g.HistoryVersion, &g.MemberCount}, extra...)
+		&g.CreatedBy, &created, &updated, &g.HistoryVersion, &g.MemberCount, &archived}, extra...)
 	err := row.Scan(dest...)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
+	if archived != 0 {
+		g.ArchivedAt = fromMS(archived)
+	}
 	return g, err
 }
 
@@ -103,22 +114,91 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput, createdBy int64)
 	return g, nil
 }
 
-// UpdateGroup changes a group's editable fields.
+// UpdateGroup changes a group's editable fields. When its address changes, the old one is
+// kept in group_slugs so links and open pages that use it still lead to the group.
 func (s *Store) UpdateGroup(ctx context.Context, id int64, in GroupInput) (Group, error) {
 	defer s.announce(Change{Kind: ChangeGroup, GroupID: id})
-	res, err := s.w.ExecContext(ctx, `
-		UPDATE groups SET slug = ?, name = ?, description = ?, guidelines = ?, visibility = ?, updated_at = ?
-		WHERE id = ?`, in.Slug, in.Name, in.Description, in.Guidelines, in.Visibility, ms(s.Now()), id)
-	if isUniqueViolation(err, "groups.slug") {
-		return Group{}, ErrSlugTaken
-	}
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var old string
+		if err := tx.QueryRowContext(ctx, `SELECT slug FROM groups WHERE id = ?`, id).Scan(&old); err != nil {
+			return notFound(err, "load group to update")
+		}
+		_, err := tx.ExecContext(ctx, `
+			UPDATE groups SET slug = ?, name = ?, description = ?, guidelines = ?, visibility = ?, updated_at = ?
+			WHERE id = ?`, in.Slug, in.Name, in.Description, in.Guidelines, in.Visibility, ms(s.Now()), id)
+		if isUniqueViolation(err, "groups.slug") {
+			return ErrSlugTaken
+		}
+		if err != nil {
+			return fmt.Errorf("update group: %w", err)
+		}
+		if strings.EqualFold(old, in.Slug) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_slugs WHERE slug = ?`, in.Slug); err != nil {
+			return fmt.Errorf("update group: free new address: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_slugs (slug, group_id) VALUES (?, ?)
+			ON CONFLICT (slug) DO UPDATE SET group_id = excluded.group_id`, old, id); err != nil {
+			return fmt.Errorf("update group: keep old address: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return Group{}, fmt.Errorf("update group: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return Group{}, ErrNotFound
+		return Group{}, err
 	}
 	return s.GroupByID(ctx, id)
+}
+
+// CurrentSlug returns the address a group now has for one it used before, or ErrNotFound
+// when slug was never a group's address (a current address is not looked up here).
+func (s *Store) CurrentSlug(ctx context.Context, slug string) (string, error) {
+	var cur string
+	err := s.r.QueryRowContext(ctx, `SELECT g.slug FROM group_slugs o JOIN groups g ON g.id = o.group_id
+		WHERE o.slug = CAST(? AS TEXT)`, slug).Scan(&cur)
+	if err != nil {
+		return "", notFound(err, "look up an earlier group address")
+	}
+	return cur, nil
+}
+
+// SlugInUse reports whether a slug is a group's current address.
+func (s *Store) SlugInUse(ctx context.Context, slug string) (bool, error) {
+	var used bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM groups WHERE slug = ?)`, slug).Scan(&used); err != nil {
+		return false, fmt.Errorf("check group address: %w", err)
+	}
+	return used, nil
+}
+
+// SetArchived archives a group (read-only, out of the list) or brings it back.
+func (s *Store) SetArchived(ctx context.Context, id int64, archived bool) error {
+	defer s.announce(Change{Kind: ChangeGroup, GroupID: id})
+	var at any
+	if archived {
+		at = ms(s.Now())
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE groups SET archived_at = ?, updated_at = ? WHERE id = ?`, at, ms(s.Now()), id)
+	if err != nil {
+		return fmt.Errorf("archive group: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteGroup removes a group with its memberships, invites, requests and whole chat.
+func (s *Store) DeleteGroup(ctx context.Context, id int64) error {
+	defer s.announce(Change{Kind: ChangeGroup, GroupID: id})
+	res, err := s.w.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete group: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // GroupBySlug loads a group by its slug (case-insensitive).
@@ -147,9 +227,10 @@ type GroupSummary struct {
 	Unread   int
 }
 
-// ListGroupsFor returns the groups userID may see: every public group and the private
-// groups they belong to, with member counts and their unread counts, ordered by name.
-func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary, error) {
+// ListGroupsFor returns the groups userID may see: every active public group and the
+// private groups they belong to, with member counts and their unread counts, ordered by
+// name. With everything set (for admins) it returns every group, archived ones included.
+func (s *Store) ListGroupsFor(ctx context.Context, userID int64, everything bool) ([]GroupSummary, error) {
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT `+groupColumns+`,
 		       m.user_id IS NOT NULL,
@@ -158,8 +239,8 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64) ([]GroupSummary
 		            AND x.author_id != ? AND x.deleted_at IS NULL) END
 		FROM groups g
 		LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(? AS INTEGER)
-		WHERE g.visibility = 'public' OR m.user_id IS NOT NULL
-		ORDER BY g.name COLLATE NOCASE`, userID, userID)
+		WHERE CAST(? AS INTEGER) OR (g.archived_at IS NULL AND (g.visibility = 'public' OR m.user_id IS NOT NULL))
+		ORDER BY g.name COLLATE NOCASE`, userID, userID, everything)
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
@@ -270,12 +351,13 @@ type Member struct {
 	UserID      int64
 	DisplayName string
 	IsModerator bool
+	JoinedAt    time.Time
 }
 
 // ListMembers returns a group's members ordered by display name.
 func (s *Store) ListMembers(ctx context.Context, groupID int64) ([]Member, error) {
 	rows, err := s.r.QueryContext(ctx, `
-		SELECT u.id, u.display_name, m.is_moderator FROM memberships m JOIN users u ON u.id = m.user_id
+		SELECT u.id, u.display_name, m.is_moderator, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.group_id = CAST(? AS INTEGER) ORDER BY u.display_name`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
@@ -284,9 +366,11 @@ func (s *Store) ListMembers(ctx context.Context, groupID int64) ([]Member, error
 	var out []Member
 	for rows.Next() {
 		var m Member
-		if err := rows.Scan(&m.UserID, &m.DisplayName, &m.IsModerator); err != nil {
+		var joined int64
+		if err := rows.Scan(&m.UserID, &m.DisplayName, &m.IsModerator, &joined); err != nil {
 			return nil, fmt.Errorf("list members: %w", err)
 		}
+		m.JoinedAt = fromMS(joined)
 		out = append(out, m)
 	}
 	return out, rows.Err()

@@ -62,6 +62,19 @@ func (s *Store) ListInvites(ctx context.Context, groupID int64) ([]Invite, error
 	return out, rows.Err()
 }
 
+// RevokeInvite ends an invite link of groupID at once: it counts as expired from now on.
+func (s *Store) RevokeInvite(ctx context.Context, groupID, inviteID int64) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE group_invites SET expires_at = ? WHERE id = ? AND group_id = ? AND expires_at > ?`,
+		ms(s.Now()), inviteID, groupID, ms(s.Now()))
+	if err != nil {
+		return fmt.Errorf("revoke invite: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // InviteByToken returns the group an invite token hash leads to, without using the invite,
 // and whether the invite can still be used. An unknown token is ErrNotFound.
 func (s *Store) InviteByToken(ctx context.Context, tokenHash []byte) (Group, bool, error) {

@@ -50,7 +50,7 @@ func BenchmarkReads(b *testing.B) {
 		{"SessionByToken", func() error { _, _, err := st.SessionByToken(ctx, tok[:]); return err }},
 		{"GroupBySlug", func() error { _, err := st.GroupBySlug(ctx, "bench-circle"); return err }},
 		{"MembershipOf", func() error { _, err := st.MembershipOf(ctx, g.ID, u.ID); return err }},
-		{"ListGroupsFor", func() error { _, err := st.ListGroupsFor(ctx, u.ID); return err }},
+		{"ListGroupsFor", func() error { _, err := st.ListGroupsFor(ctx, u.ID, false); return err }},
 		{"MessageByID", func() error { _, err := st.MessageByID(ctx, last.ID); return err }},
 		{"MessagesBefore50", func() error { _, err := st.MessagesBefore(ctx, g.ID, 0, 50); return err }},
 		{"MessagesAfter1", func() error { _, err := st.MessagesAfter(ctx, g.ID, last.Seq-1, 200); return err }},
