@@ -77,17 +77,17 @@ func (h *Handler) loadHistory(c echo.Context, gc groupCtx, before int64) (histor
 type groupPage struct {
 	Group store.Group
 	// Member: the viewer may read the chat; otherwise the page is the join card.
-	Member    bool
-	Members   int
-	Online    []string
-	Presence  template.HTML
+	Member     bool
+	Members    int
+	Online     []string
+	Presence   template.HTML
 	CanManage  bool // invite links and join requests
 	CanMembers bool // the member list with its organiser controls
 	CanEdit    bool // the group's settings
 	CanJoin    bool // the join card's form (public, active groups)
-	History   historyData
-	ClientID  string
-	Typing    []string
+	History    historyData
+	ClientID   string
+	Typing     []string
 }
 
 // GroupShow is a group's page: the chat for members, guidelines and a join form for others.
@@ -109,7 +109,7 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	}
 	data := groupPage{
 		Group: gc.g, Member: gc.may(authz.ReadGroup), Members: members, Online: online, Presence: presence,
-		CanManage: gc.may(authz.ManageInvites) && gc.g.Visibility == store.Private,
+		CanManage:  gc.may(authz.ManageInvites) && gc.g.Visibility == store.Private,
 		CanMembers: gc.may(authz.ListMembers), CanEdit: gc.may(authz.EditGroup), CanJoin: gc.may(authz.Join),
 	}
 	var history template.HTML // the messages, spliced into the page at {{insert}}
