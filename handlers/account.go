@@ -4,16 +4,32 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/store"
+	"github.com/hearth-community/hearth/views"
 )
 
+// accountData is what the account page renders.
 type accountData struct {
 	User      *store.User
-	Sessions  []store.Session
+	Sessions  []sessionRow
 	CurrentID int64
+	// NameForm and PasswordForm carry each form's values and messages after a post.
+	NameForm     *views.Form
+	PasswordForm *views.Form
+	// Saved says which change was just saved ("name", "password").
+	Saved string
+	// TTLDays is how long an unused session lasts.
+	TTLDays int
+}
+
+// sessionRow is a session with a device name a member recognises.
+type sessionRow struct {
+	store.Session
+	Device string
 }
 
 func (h *Handler) accountData(c echo.Context) (*accountData, error) {
@@ -22,18 +38,92 @@ func (h *Handler) accountData(c echo.Context) (*accountData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &accountData{User: u, Sessions: sessions, CurrentID: currentSession(c).ID}, nil
+	rows := make([]sessionRow, len(sessions))
+	for i, s := range sessions {
+		rows[i] = sessionRow{Session: s, Device: h.devices.name(s.UserAgent)}
+	}
+	return &accountData{User: u, Sessions: rows, CurrentID: currentSession(c).ID,
+		NameForm: views.NewForm(), PasswordForm: views.NewForm(), TTLDays: int(h.cfg.SessionTTL.Hours() / 24)}, nil
 }
 
-// Account shows the member's profile and active sessions.
+// Account shows the member's profile, the forms to change their name and password, and
+// their active sessions.
 func (h *Handler) Account(c echo.Context) error {
 	d, err := h.accountData(c)
 	if err != nil {
 		return internal(err)
 	}
+	return h.renderAccount(c, http.StatusOK, d)
+}
+
+func (h *Handler) renderAccount(c echo.Context, status int, d *accountData) error {
 	p := h.page(c, "Your account", "account")
 	p.Data = d
-	return h.respond(c, http.StatusOK, "account", "", p)
+	return h.respond(c, status, "account", "", p)
+}
+
+// AccountName changes the member's display name. Old messages show the new name at once.
+func (h *Handler) AccountName(c echo.Context) error {
+	d, err := h.accountData(c)
+	if err != nil {
+		return internal(err)
+	}
+	name := strings.TrimSpace(c.FormValue("display_name"))
+	d.NameForm.Values["display_name"] = name
+	if msg := validateDisplayName(name, d.User.Username); msg != "" {
+		d.NameForm.Fail("display_name", msg)
+		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
+	}
+	switch err := h.store.SetDisplayName(c.Request().Context(), d.User.ID, name); {
+	case errors.Is(err, store.ErrDisplayNameTaken):
+		d.NameForm.Fail("display_name", "That display name is taken. Please choose another.")
+		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
+	case err != nil:
+		return internal(err)
+	}
+	u := *d.User
+	u.DisplayName = name
+	d.User, d.Saved = &u, "name"
+	d.NameForm = views.NewForm()
+	return h.renderAccount(c, http.StatusOK, d)
+}
+
+// AccountPassword changes the member's password after checking the current one, and ends
+// every other session (their sockets close too): whoever knew the old password is out.
+func (h *Handler) AccountPassword(c echo.Context) error {
+	d, err := h.accountData(c)
+	if err != nil {
+		return internal(err)
+	}
+	cur, next, again := c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("new_password_again")
+	f := d.PasswordForm
+	if !h.passwords.verify(cur, d.User.PasswordHash) {
+		f.Fail("current_password", "That is not your current password.")
+	} else if msg := validatePassword(next, d.User.Username, d.User.DisplayName, h.passwords.isCommon); msg != "" {
+		f.Fail("new_password", msg)
+	} else if next != again {
+		f.Fail("new_password_again", "The two new passwords differ. Please type it twice the same.")
+	}
+	if !f.Valid() {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
+	}
+	hash, err := h.passwords.hash(next)
+	if err != nil {
+		return internal(err)
+	}
+	ended, err := h.store.SetPassword(c.Request().Context(), d.User.ID, hash, currentSession(c).ID)
+	if err != nil {
+		return internal(err)
+	}
+	for _, id := range ended {
+		h.sessionEnded(d.User.ID, id)
+	}
+	requestLogger(c, h.log).Info("password changed", "other_sessions_ended", len(ended))
+	if d, err = h.accountData(c); err != nil {
+		return internal(err)
+	}
+	d.Saved = "password"
+	return h.renderAccount(c, http.StatusOK, d)
 }
 
 // EndSession revokes one of the member's own sessions. Ending the current one logs out.

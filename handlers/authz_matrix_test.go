@@ -142,6 +142,8 @@ var siteRoutes = []siteRoute{
 	{"POST", "/login", url.Values{}, s422, s422, s422, s422},
 	{"GET", "/account", nil, get303, s200, s200, s200},
 	{"POST", "/account/sessions/999999/end", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/account/name", url.Values{}, post401, s422, s422, s422},
+	{"POST", "/account/password", url.Values{}, post401, s422, s422, s422},
 	{"GET", "/groups", nil, get303, s200, s200, s200},
 	{"GET", "/groups/new", nil, get303, s403, s200, s200},
 	{"POST", "/groups/new", url.Values{}, post401, s403, s422, s422},

@@ -61,6 +61,7 @@ type Handler struct {
 	assets    *static.Assets
 	log       *slog.Logger
 	passwords *passwordHasher
+	devices   deviceNames
 	chat      *chat.Hub
 	frames    *chatFrames
 	upgrader  websocket.Upgrader

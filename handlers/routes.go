@@ -49,6 +49,8 @@ func (h *Handler) Router() *echo.Echo {
 
 	app.GET("/account", h.Account, requireUser)
 	app.POST("/account/sessions/:id/end", h.EndSession, requireUser)
+	app.POST("/account/name", h.AccountName, requireUser)
+	app.POST("/account/password", h.AccountPassword, requireUser, authLimit)
 
 	groups := app.Group("/groups", requireUser, followMoves)
 	groups.GET("", h.GroupList)

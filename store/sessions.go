@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -156,4 +157,41 @@ func int64sJSON(ids []int64) string {
 		b = fmt.Appendf(b, "%d", id)
 	}
 	return string(append(b, ']'))
+}
+
+// SetPassword replaces a member's password hash and ends every session but keep (the one
+// making the change), in one transaction. It returns the ids of the sessions it ended.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keep int64) ([]int64, error) {
+	var ended []int64
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		rows, err := tx.QueryContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND id != ? RETURNING id`, userID, keep)
+		if err != nil {
+			return fmt.Errorf("set password: end other sessions: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return fmt.Errorf("set password: end other sessions: %w", err)
+			}
+			ended = append(ended, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	changes := []Change{{Kind: ChangeUser, UserID: userID}}
+	for _, id := range ended {
+		changes = append(changes, Change{Kind: ChangeSession, SessionID: id, UserID: userID})
+	}
+	s.announce(changes...)
+	return ended, nil
 }
