@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -65,3 +66,9 @@ func (l *LogLimiter) Log(ctx context.Context, level slog.Level, kind, msg string
 	l.log.Log(ctx, level, msg, args...)
 	return true
 }
+
+// ErrBatchNotCommitted is for the message committer to wrap into every sender's error when
+// its batch's transaction fails. The committer logs that failure once (through a
+// LogLimiter), so the chat, seeing errors.Is(err, ErrBatchNotCommitted), need not log it a
+// second time per message.
+var ErrBatchNotCommitted = errors.New("message batch not committed")
