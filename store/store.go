@@ -23,6 +23,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -56,7 +58,14 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns bounds the read pool; defaults to max(4, 2*GOMAXPROCS).
 	ReadConns int
+	// JournalSizeLimit is the size in bytes the WAL file is cut back to after a checkpoint
+	// (PRAGMA journal_size_limit); defaults to DefaultJournalSizeLimit. Without it the WAL
+	// keeps the size of the largest transaction it ever held, a backup's for instance.
+	JournalSizeLimit int64
 }
+
+// DefaultJournalSizeLimit bounds the WAL file left on disk between checkpoints.
+const DefaultJournalSizeLimit = 64 << 20
 
 // Store is Hearth's data access object. It is safe for concurrent use.
 type Store struct {
@@ -67,6 +76,8 @@ type Store struct {
 	auth *sessionCache // sessions with their members, for the per-request lookup
 	// changes is the one after-commit invalidation path (changes.go).
 	changes changeFeed
+	// health remembers how the latest write ended, for WriteHealth.
+	health writeHealth
 }
 
 // Open opens (creating if needed) the database at opts.Path. It does not migrate; call
@@ -88,16 +99,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.ReadConns <= 0 {
 		opts.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
 	}
-	if dir := filepath.Dir(opts.Path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("open store: create data directory: %w", err)
-		}
+	if opts.JournalSizeLimit <= 0 {
+		opts.JournalSizeLimit = DefaultJournalSizeLimit
+	}
+	if err := checkDataPath(opts.Path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
 
-	w, err := sql.Open("sqlite3", dsn(opts.Path, sync, false))
-	if err != nil {
-		return nil, fmt.Errorf("open store writer: %w", err)
-	}
+	w := openDB(dsn(opts.Path, sync, false), opts.JournalSizeLimit)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -107,11 +116,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 
-	r, err := sql.Open("sqlite3", dsn(opts.Path, sync, true))
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open store readers: %w", err)
-	}
+	r := openDB(dsn(opts.Path, sync, true), opts.JournalSizeLimit)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
@@ -119,6 +124,74 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.OnChange(s.auth.follow)
 	return s, nil
 }
+
+// ErrEmptyDatabase is returned by Open for a database file that exists but holds nothing,
+// which is what a failed restore or copy leaves behind. Starting on it would found a new
+// community in its place, and the next person to register would become its admin.
+var ErrEmptyDatabase = errors.New("the database file is empty")
+
+// checkDataPath fails early, and clearly, on the data problems SQLite reports badly: an empty
+// database file, and a directory or file Hearth may not write (SQLite says "no such file or
+// directory" for a read-only directory, because it cannot create the -wal and -shm files
+// beside the database). A missing file is a fresh install.
+func checkDataPath(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			return fmt.Errorf("data directory %s is not writable: cannot create it: %w", dir, err)
+		}
+		return fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	// Try it rather than reading mode bits: that also answers for read-only mounts, ACLs
+	// and root.
+	probe, err := os.CreateTemp(dir, ".hearth-write-check-*")
+	if err != nil {
+		return fmt.Errorf("data directory %s is not writable (Hearth keeps its database and the -wal and -shm files beside it there): %w", dir, err)
+	}
+	probe.Close()
+	_ = os.Remove(probe.Name())
+
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("database file %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("database file %s is a directory", path)
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%w: %s has 0 bytes (a failed restore or copy?). Restore a backup into it, "+
+			"or delete it to start a new, empty community", ErrEmptyDatabase, path)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("database file %s is not writable: %w", path, err)
+	}
+	return f.Close()
+}
+
+// openDB opens a pool whose every connection runs PRAGMA journal_size_limit, which the
+// driver's DSN cannot carry.
+func openDB(dsn string, journalSizeLimit int64) *sql.DB {
+	pragma := fmt.Sprintf("PRAGMA journal_size_limit = %d", journalSizeLimit)
+	return sql.OpenDB(connector{dsn: dsn, d: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		if _, err := c.Exec(pragma, nil); err != nil {
+			return fmt.Errorf("set journal size limit: %w", err)
+		}
+		return nil
+	}}})
+}
+
+// connector hands database/sql a driver with a connect hook, without registering a
+// driver name globally.
+type connector struct {
+	dsn string
+	d   *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.d }
 
 // dsn builds the go-sqlite3 connection string. Settings live here so that every pooled
 // connection gets them, not only the first one.
@@ -147,6 +220,9 @@ func (s *Store) Now() time.Time { return s.now().UTC() }
 
 // Migrate applies every embedded migration that has not run yet, each in its own
 // transaction. Migrations are append-only: a migration that has shipped is never edited.
+//
+// A database that has run a migration this binary does not know was written by a newer
+// Hearth: Migrate refuses it with a *NewerDatabaseError rather than serve it with old code.
 func (s *Store) Migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrationFS, "migrations")
 	if err != nil {
@@ -156,10 +232,34 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: load migrations: %w", err)
 	}
+	// GetDBVersion is the highest version recorded (it creates goose's table on a fresh
+	// database and answers 0); ListSources is sorted by version.
+	at, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: read the database's migration version: %w", err)
+	}
+	var knows int64
+	if src := p.ListSources(); len(src) > 0 {
+		knows = src[len(src)-1].Version
+	}
+	if at > knows {
+		return &NewerDatabaseError{Path: s.path, At: at, Knows: knows}
+	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
+}
+
+// NewerDatabaseError is Migrate's refusal of a database a newer Hearth has migrated.
+type NewerDatabaseError struct {
+	Path      string
+	At, Knows int64
+}
+
+func (e *NewerDatabaseError) Error() string {
+	return fmt.Sprintf("database %s is at migration %d but this Hearth knows up to %d: run a newer Hearth or restore a backup",
+		e.Path, e.At, e.Knows)
 }
 
 // Ping checks that the database answers a read and a write-capable connection is alive.
@@ -175,8 +275,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // InTx runs fn in a write transaction on the single writer connection. The transaction
-// is rolled back if fn returns an error or panics, and committed otherwise.
+// is rolled back if fn returns an error or panics, and committed otherwise. Its outcome
+// feeds WriteHealth.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	defer func() { s.health.record(s.now(), err) }()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -198,17 +300,27 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 // Backup writes an online, consistent copy of the database to dest with VACUUM INTO and
 // then runs PRAGMA integrity_check on the copy. dest must not exist yet.
 func (s *Store) Backup(ctx context.Context, dest string) error {
-	if _, err := os.Stat(dest); err == nil {
-		return fmt.Errorf("backup: %s already exists", dest)
-	}
 	if dir := filepath.Dir(dest); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("backup: create directory: %w", err)
 		}
 	}
+	// The copy holds every member's private words: create it readable by its owner only.
+	// VACUUM INTO accepts an empty file and keeps its mode; O_EXCL also refuses to
+	// overwrite an existing file.
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("backup: %s already exists", dest)
+	} else if err != nil {
+		return fmt.Errorf("backup: create %s: %w", dest, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("backup: create %s: %w", dest, err)
+	}
 	// VACUUM INTO reads inside one transaction, so the copy is a consistent snapshot even
 	// while the server keeps writing.
 	if _, err := s.w.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		_ = os.Remove(dest)
 		return fmt.Errorf("backup: vacuum into %s: %w", dest, err)
 	}
 	return CheckIntegrity(ctx, dest)

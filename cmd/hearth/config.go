@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -70,9 +71,36 @@ var options = []option{
 	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
 }
 
-// parseConfig reads flags from args (after the subcommand) and the environment.
-func parseConfig(cmd string, args []string, getenv func(string) string) (Config, []string, error) {
+// usage is what `hearth -h` prints before the flags: every command, one line each.
+const usage = `Hearth: a self-hosted community portal for peer support groups.
+
+Usage:
+  hearth [serve] [flags]          run the server (the default); applies migrations first
+  hearth migrate [flags]          apply database migrations and exit
+  hearth backup PATH [flags]      write a consistent, checked copy of the database to PATH (owner-only, mode 0600)
+  hearth user role NAME ROLE      set the role of the account with username NAME: admin, moderator or member
+  hearth healthcheck [flags]      exit 0 if the local server answers /healthz (for containers)
+
+Flags come after a command's own arguments. Each flag is also a HEARTH_* environment
+variable; a flag wins over its variable.
+
+`
+
+// printUsage writes the commands and, given the flag set, its flags.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, usage)
+	if fs != nil {
+		fmt.Fprintln(w, "Flags:")
+		fs.PrintDefaults()
+	}
+}
+
+// parseConfig reads flags from args (after the subcommand) and the environment. Usage and
+// flag errors go to out.
+func parseConfig(cmd string, args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
 	fs := flag.NewFlagSet("hearth "+cmd, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() { printUsage(out, fs) }
 	vals := map[string]*string{}
 	for _, o := range options {
 		def := o.def

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
 	"strings"
 	"testing"
 )
 
 func TestParseConfigDefaults(t *testing.T) {
-	c, rest, err := parseConfig("serve", nil, func(string) string { return "" })
+	c, rest, err := parseConfig("serve", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +27,7 @@ func TestParseConfigDefaults(t *testing.T) {
 
 func TestParseConfigPrecedenceAndHTTPS(t *testing.T) {
 	env := map[string]string{"HEARTH_ADDR": ":9000", "HEARTH_BASE_URL": "https://hearth.example.org", "HEARTH_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1/32"}
-	c, _, err := parseConfig("serve", []string{"-addr", "127.0.0.1:7000"}, func(k string) string { return env[k] })
+	c, _, err := parseConfig("serve", []string{"-addr", "127.0.0.1:7000"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,10 +58,34 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 					return val
 				}
 				return ""
-			})
+			}, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), key) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("want a one-line error naming %s, got %v", key, err)
 			}
 		})
+	}
+}
+
+// `hearth -h` lists every command, one line each, before the flags.
+func TestHelpListsTheCommands(t *testing.T) {
+	var out bytes.Buffer
+	_, _, err := parseConfig("serve", []string{"-h"}, func(string) string { return "" }, &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	for _, cmd := range []string{"hearth [serve]", "hearth migrate", "hearth backup PATH", "hearth user role NAME ROLE", "hearth healthcheck"} {
+		n := 0
+		for _, l := range lines {
+			if strings.HasPrefix(strings.TrimSpace(l), cmd+" ") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d lines for %q in:\n%s", n, cmd, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "-data") || !strings.Contains(out.String(), "HEARTH_DATA") {
+		t.Errorf("the flags are missing:\n%s", out.String())
 	}
 }

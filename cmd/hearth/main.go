@@ -1,10 +1,5 @@
-// Command hearth runs the Hearth peer-support portal.
-//
-//	hearth [serve] [flags]          run the server (default)
-//	hearth migrate [flags]          apply database migrations and exit
-//	hearth backup PATH [flags]      write a consistent online copy of the database to PATH
-//	hearth user role NAME ROLE      set a member's role (admin, moderator or member)
-//	hearth healthcheck              exit 0 if the local server answers /healthz (for containers)
+// Command hearth runs the Hearth peer-support portal. `hearth -h` lists its commands and
+// flags (usage in config.go).
 package main
 
 import (
@@ -29,9 +24,10 @@ import (
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "hearth:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			return // asked for help, and the usage is printed
 		}
+		fmt.Fprintln(os.Stderr, "hearth:", err)
 		os.Exit(1)
 	}
 }
@@ -43,15 +39,18 @@ func run(args []string) error {
 	}
 	switch cmd {
 	case "serve", "migrate", "backup", "user", "healthcheck":
+	case "help":
+		printUsage(os.Stdout, nil)
+		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, backup, user or healthcheck)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, backup, user or healthcheck; hearth -h explains them)", cmd)
 	}
 	// Positional arguments come before flags: "backup PATH -data DIR".
 	var pos []string
 	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		pos, args = append(pos, args[0]), args[1:]
 	}
-	cfg, rest, err := parseConfig(cmd, args, os.Getenv)
+	cfg, rest, err := parseConfig(cmd, args, os.Getenv, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,10 @@ func TestMigrateBackupAndUserRole(t *testing.T) {
 	if err := run([]string{"backup", backup, "-data", data}); err != nil {
 		t.Fatalf("backup: %v", err)
 	}
+	// The copy holds every member's words: only its owner may read it.
+	if fi, err := os.Stat(backup); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup mode %v (%v), want 0600", fi.Mode(), err)
+	}
 	cp, err := store.Open(ctx, store.Options{Path: backup})
 	if err != nil {
 		t.Fatal(err)
