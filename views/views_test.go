@@ -22,14 +22,17 @@ func pageData() map[string]any {
 	group := &store.Group{ID: 1, Slug: "circle", Name: "<i>Circle</i>", Description: "d", Guidelines: "g",
 		Visibility: store.Public, CreatedAt: when, UpdatedAt: when}
 	return map[string]any{
-		"account": map[string]any{"User": user, "CurrentID": int64(1), "Sessions": []store.Session{
-			{ID: 1, UserID: 1, CreatedAt: when, LastSeenAt: when, ExpiresAt: when, UserAgent: "ua", IP: "127.0.0.1"},
-			{ID: 2, UserID: 1, CreatedAt: when, LastSeenAt: when, ExpiresAt: when}}},
+		"account": map[string]any{"User": user, "CurrentID": int64(1), "NameForm": NewForm(), "PasswordForm": NewForm(),
+			"Saved": "", "TTLDays": 30, "Sessions": []map[string]any{
+				{"ID": int64(1), "CreatedAt": when, "LastSeenAt": when, "Device": "Firefox on Linux", "IP": "127.0.0.1"},
+				{"ID": int64(2), "CreatedAt": when, "LastSeenAt": when, "Device": "Unknown device", "IP": ""}}},
 		"group": map[string]any{"Group": group, "Member": false, "Members": 3, "Online": []string{"Ann"},
 			"Presence": template.HTML(""), "CanManage": false, "CanEdit": true, "Typing": []string(nil)},
 		"group_form":   map[string]any{"Group": group},
 		"group_manage": map[string]any{"Group": group, "NewLink": ""},
-		"admin_users":  map[string]any{"Users": []store.User{*user}},
+		"group_members": map[string]any{"Group": group, "CanAppoint": true, "Members": []map[string]any{
+			{"UserID": int64(2), "DisplayName": "<b>Ann</b>", "IsModerator": true, "JoinedAt": when, "CanRemove": true, "Self": false}}},
+		"admin_users": map[string]any{"Users": []store.User{*user}},
 	}
 }
 
