@@ -32,6 +32,7 @@ func (h *Handler) Router() *echo.Echo {
 
 	e.GET("/healthz", h.Healthz)
 	e.GET(static.Prefix+"*", echo.WrapHandler(h.assets))
+	e.GET("/favicon.ico", h.Favicon)
 
 	app := e.Group("", h.loadSession, h.csrf)
 	authLimit := h.rateLimit(h.cfg.AuthPerMinute)
