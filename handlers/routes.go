@@ -24,8 +24,7 @@ func (h *Handler) Router() *echo.Echo {
 	e.IPExtractor = h.ipExtractor()
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.RequestID())
-	e.Use(h.requestLog())
+	e.Use(h.requestLog()) // also gives every request its server-made id
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
 	e.Use(h.securityHeaders())
 	e.Use(h.bodyLimit())

@@ -76,6 +76,12 @@ func Quiet() *slog.Logger {
 // New starts Hearth on a loopback port with a fresh database. Everything stops at test end.
 func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
+	return NewWithLogger(t, Quiet(), opts...)
+}
+
+// NewWithLogger is New with the logger Hearth writes to, for tests of what reaches the log.
+func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
+	t.Helper()
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "hearth.db")
 	clock := &Clock{}
@@ -100,7 +106,7 @@ func New(t testing.TB, opts ...Option) *App {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := handlers.New(handlers.Deps{Config: cfg, Store: st, Views: v, Assets: assets, Logger: Quiet()})
+	h, err := handlers.New(handlers.Deps{Config: cfg, Store: st, Views: v, Assets: assets, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
