@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,13 +40,35 @@ func (h *Handler) clearSessionCookie(c echo.Context) {
 	})
 }
 
-// safeNext returns next if it is a local path, or fallback. It stops open redirects.
+// maxNextLen bounds a return path; anything longer is not one of Hearth's own links.
+const maxNextLen = 2048
+
+// safeNext returns next if it is a path on this site, or fallback. It stops open
+// redirects: browsers forgive a lot in a Location header (a tab or newline is dropped, a
+// backslash is a slash, "//host" is another site), so only a plain local path passes: it
+// parses with net/url, has no scheme, host or user, starts with exactly one "/", and neither
+// it nor its percent-decoded path holds a backslash, a control byte or "//".
 func safeNext(next, fallback string) string {
-	if len(next) > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' {
-		return next
+	if next == "" || len(next) > maxNextLen || !localPath(next) {
+		return fallback
 	}
-	if next == "/" {
-		return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !localPath(u.Path) {
+		return fallback
 	}
-	return fallback
+	return next
+}
+
+// localPath reports whether p starts with a single "/" and holds no backslash, control
+// byte, non-ASCII byte or empty path segment.
+func localPath(p string) bool {
+	if len(p) == 0 || p[0] != '/' || strings.Contains(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b < 0x20 || b >= 0x7f || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -102,7 +102,7 @@ func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
-	cfg := handlers.Config{BaseURL: base, BaseURLExplicit: true, SessionTTL: 24 * time.Hour, AuthPerMinute: 1000}
+	cfg := handlers.Config{BaseURL: base, BaseURLExplicit: true, SessionTTL: 24 * time.Hour, AuthPerMinute: 1000, RegisterPerMinute: 1000}
 	for _, o := range opts {
 		o(&cfg)
 	}
