@@ -184,8 +184,13 @@ func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return internal(err)
 		}
 		if h.store.Now().Sub(sess.LastSeenAt) > touchEvery {
-			if err := h.store.TouchSession(c.Request().Context(), sess.ID, h.cfg.SessionTTL); err != nil {
+			// The row slides, and so must the cookie: its Max-Age was counted from login.
+			if err := h.store.TouchSession(c.Request().Context(), sess.ID, h.cfg.SessionTTL); clientGone(c, err) {
+				requestLogger(c, h.log).Debug("touch session: client went away", "err", err)
+			} else if err != nil {
 				requestLogger(c, h.log).Warn("touch session", "err", err)
+			} else {
+				h.setSessionCookie(c, ck.Value)
 			}
 		}
 		c.Set(ctxUser, &user)

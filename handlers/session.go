@@ -13,7 +13,8 @@ import (
 )
 
 // startSession creates a fresh server-side session (a new id at every login, so a token
-// planted before login is useless) and sets its cookie.
+// planted before login is useless), sets its cookie and rotates the CSRF token, so a token
+// seen before login is useless after it too.
 func (h *Handler) startSession(c echo.Context, u store.User) error {
 	token := newToken()
 	sum := sha256.Sum256([]byte(token))
@@ -24,12 +25,20 @@ func (h *Handler) startSession(c echo.Context, u store.User) error {
 	if _, err := h.store.CreateSession(c.Request().Context(), u.ID, sum[:], h.cfg.SessionTTL, ua, c.RealIP()); err != nil {
 		return fmt.Errorf("start session for user %d: %w", u.ID, err)
 	}
+	h.setSessionCookie(c, token)
+	h.rotateCSRF(c)
+	return nil
+}
+
+// setSessionCookie sets the session cookie to last SessionTTL from now. It is called at
+// login and again whenever the session row slides (see loadSession), so the browser keeps
+// the login exactly as long as the server does.
+func (h *Handler) setSessionCookie(c echo.Context, token string) {
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: h.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(h.cfg.SessionTTL.Seconds()),
 	})
-	return nil
 }
 
 // clearSessionCookie removes the session cookie from the browser.

@@ -183,17 +183,18 @@ func (c *Client) Get(path string) *Response {
 	return c.Do(c.NewRequest(http.MethodGet, path, nil))
 }
 
-// CSRF returns this client's CSRF token, fetching a page first if it has none yet.
+// CSRF returns this client's current CSRF token (Hearth replaces it at login and logout),
+// fetching a page first if it has none yet.
 func (c *Client) CSRF() string {
 	u, _ := url.Parse(c.app.URL)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "hearth_csrf" {
+		if ck.Name == "hearth_csrf" || ck.Name == "__Host-hearth_csrf" {
 			return ck.Value
 		}
 	}
 	c.Get("/")
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "hearth_csrf" {
+		if ck.Name == "hearth_csrf" || ck.Name == "__Host-hearth_csrf" {
 			return ck.Value
 		}
 	}
