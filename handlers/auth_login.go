@@ -11,19 +11,36 @@ import (
 	"github.com/hearth-community/hearth/views"
 )
 
+// authPage is the data of the login and register pages.
+type authPage struct {
+	// Next is where to go afterwards (already checked by safeNext), carried in the forms.
+	Next string
+	// Invited is set when Next is an invite link. The page says so without naming the
+	// group: a logged-out visitor's token is never looked up.
+	Invited bool
+}
+
+// newAuthPage builds the page data for a checked next path.
+func newAuthPage(next string) authPage {
+	return authPage{Next: next, Invited: strings.HasPrefix(next, "/invites/")}
+}
+
 // LoginForm shows the login form.
 func (h *Handler) LoginForm(c echo.Context) error {
+	next := safeNext(c.QueryParam("next"), "")
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next"), "/groups"))
+		return c.Redirect(http.StatusSeeOther, safeNext(next, "/groups"))
 	}
 	p := h.page(c, "Log in", "login")
 	p.Form = views.NewForm()
-	p.Form.Values["next"] = safeNext(c.QueryParam("next"), "")
+	p.Form.Values["next"] = next
+	p.Data = newAuthPage(next)
 	return h.respond(c, http.StatusOK, "login", "", p)
 }
 
 // Login checks a username and password and starts a new session. Wrong username and wrong
-// password get the same message and take the same time.
+// password get the same message and take the same time. A username with too many recent
+// failures is refused before anything is looked up (see loginBackoff).
 func (h *Handler) Login(c echo.Context) error {
 	f := views.NewForm()
 	f.Values["username"] = strings.TrimSpace(c.FormValue("username"))
@@ -36,6 +53,9 @@ func (h *Handler) Login(c echo.Context) error {
 		f.Fail("password", "Enter your password.")
 	}
 	if f.Valid() {
+		if wait := h.backoff.wait(f.Values["username"]); wait > 0 {
+			return errLoginBackoff(c, wait)
+		}
 		u, err := h.store.UserByUsername(c.Request().Context(), f.Values["username"])
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return internal(err)
@@ -44,11 +64,14 @@ func (h *Handler) Login(c echo.Context) error {
 			if err := h.startSession(c, u); err != nil {
 				return internal(err)
 			}
+			h.backoff.succeed(f.Values["username"])
 			return redirect(c, safeNext(f.Values["next"], "/groups"))
 		}
+		h.backoff.fail(f.Values["username"])
 		f.Message = "That username and password do not match. Please try again."
 	}
 	p := h.page(c, "Log in", "login")
 	p.Form = f
+	p.Data = newAuthPage(f.Values["next"])
 	return h.respond(c, http.StatusUnprocessableEntity, "login", "login_form", p)
 }

@@ -8,8 +8,9 @@ import (
 	"github.com/hearth-community/hearth/store"
 )
 
-// Logout ends the current session on the server (not just in the browser) and clears the
-// cookie.
+// Logout ends the current session on the server (not just in the browser), clears the
+// cookie and rotates the CSRF token, so the next person at a shared computer starts with
+// nothing of the last one's.
 func (h *Handler) Logout(c echo.Context) error {
 	if s := currentSession(c); s != nil {
 		err := h.store.DeleteSession(c.Request().Context(), s.UserID, s.ID)
@@ -19,6 +20,7 @@ func (h *Handler) Logout(c echo.Context) error {
 		h.sessionEnded(s.UserID, s.ID)
 	}
 	h.clearSessionCookie(c)
+	h.rotateCSRF(c)
 	return redirect(c, "/")
 }
 

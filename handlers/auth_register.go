@@ -13,21 +13,26 @@ import (
 
 // RegisterForm shows the sign-up form.
 func (h *Handler) RegisterForm(c echo.Context) error {
+	next := safeNext(c.QueryParam("next"), "")
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, "/account")
+		return c.Redirect(http.StatusSeeOther, safeNext(next, "/account"))
 	}
 	p := h.page(c, "Join Hearth", "register")
 	p.Form = views.NewForm()
+	p.Form.Values["next"] = next
+	p.Data = newAuthPage(next)
 	return h.respond(c, http.StatusOK, "register", "", p)
 }
 
-// Register creates a local account, logs it in and sends the member to the groups. The
-// first account on a fresh install becomes admin.
+// Register creates a local account, logs it in and sends the member where they were going
+// (an invite link, say), or to the groups. The first account on a fresh install becomes
+// admin.
 func (h *Handler) Register(c echo.Context) error {
 	f := views.NewForm()
 	for _, k := range []string{"username", "display_name", "email"} {
 		f.Values[k] = strings.TrimSpace(c.FormValue(k))
 	}
+	f.Values["next"] = safeNext(c.FormValue("next"), "")
 	pw := c.FormValue("password")
 	if msg := validateUsername(f.Values["username"]); msg != "" {
 		f.Fail("username", msg)
@@ -62,10 +67,11 @@ func (h *Handler) Register(c echo.Context) error {
 				return internal(err)
 			}
 			requestLogger(c, h.log).Info("account created", "user_id", u.ID, "role", u.Role)
-			return redirect(c, "/groups")
+			return redirect(c, safeNext(f.Values["next"], "/groups"))
 		}
 	}
 	p := h.page(c, "Join Hearth", "register")
 	p.Form = f
+	p.Data = newAuthPage(f.Values["next"])
 	return h.respond(c, http.StatusUnprocessableEntity, "register", "register_form", p)
 }

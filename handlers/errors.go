@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -53,10 +54,28 @@ var errorTitles = map[int]string{
 	http.StatusServiceUnavailable:    "Hearth is busy",
 }
 
+// statusClientClosed is the status logged for a request whose client went away before the
+// answer (nginx's 499). Nobody receives it.
+const statusClientClosed = 499
+
+// clientGone reports whether err is the request's own context ending because the client
+// disconnected: not a failure of Hearth's, so it is neither an ERROR line nor a 500.
+func clientGone(c echo.Context, err error) bool {
+	return errors.Is(err, context.Canceled) && errors.Is(c.Request().Context().Err(), context.Canceled)
+}
+
 // ErrorHandler is echo's HTTPErrorHandler: the single place errors are logged and shown.
-// 5xx are logged at Error with their cause, 4xx at Warn. HTMX requests get a fragment swapped
+// 5xx are logged at Error with their cause, 4xx at Warn; a client that disconnected is
+// logged at Debug and gets no answer. HTMX requests get a fragment swapped
 // into the page's #flash region; others get the full error page.
 func (h *Handler) ErrorHandler(err error, c echo.Context) {
+	if clientGone(c, err) {
+		requestLogger(c, h.log).Debug("client went away", "method", c.Request().Method, "path", c.Path(), "err", err)
+		if !c.Response().Committed {
+			c.Response().WriteHeader(statusClientClosed)
+		}
+		return
+	}
 	var he *Error
 	var ee *echo.HTTPError
 	switch {

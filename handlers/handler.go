@@ -32,8 +32,11 @@ type Config struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed. Empty means the
 	// client address is the TCP peer.
 	TrustedProxies []netip.Prefix
-	// AuthPerMinute limits login and registration attempts per client IP.
+	// AuthPerMinute limits login and registration attempts per client IP (an IPv6 client
+	// by its /64).
 	AuthPerMinute int
+	// RegisterPerMinute limits registration attempts across the whole site; 0 means 30.
+	RegisterPerMinute int
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
 	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
@@ -65,6 +68,7 @@ type Handler struct {
 	chat      *chat.Hub
 	frames    *chatFrames
 	upgrader  websocket.Upgrader
+	backoff   *loginBackoff
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
@@ -81,6 +85,9 @@ func New(d Deps) (*Handler, error) {
 	}
 	if d.Config.AuthPerMinute <= 0 {
 		d.Config.AuthPerMinute = 10
+	}
+	if d.Config.RegisterPerMinute <= 0 {
+		d.Config.RegisterPerMinute = 30
 	}
 	if d.Config.MaxBodyBytes <= 0 {
 		d.Config.MaxBodyBytes = 1 << 20
@@ -106,6 +113,7 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h.upgrader = newUpgrader()
+	h.backoff = newLoginBackoff(d.Store.Now)
 	return h, nil
 }
 

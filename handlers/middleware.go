@@ -1,10 +1,14 @@
 package handlers
 
 import (
+	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -34,18 +38,30 @@ const touchEvery = 5 * time.Minute
 // slowRequest is how long a request may take before it is logged as slow.
 const slowRequest = time.Second
 
-// requestLog puts a request-scoped logger (with the request id) on the context and logs
-// one line per request. It never logs bodies, query strings or cookies.
+// requestLog gives the request an id made on the server, puts a request-scoped logger (with
+// that id) on the context and logs one line per request.
+//
+// What a line may hold is decided here, because logs outlive requests and are read by
+// people who should not learn who goes to which group:
+//   - the route pattern (/invites/:token, /groups/:slug), never the URL path, which carries
+//     invite tokens and private group slugs; never bodies, query strings or cookies;
+//   - a request id generated here: an X-Request-ID sent by the client is ignored and never
+//     echoed, so nobody can plant text in the log or tie their own label to a line;
+//   - no client IP at info or warn. At debug (an operator chasing a problem, who opted into
+//     an access log) the client's network is logged, truncated to its /24 (IPv4) or /48
+//     (IPv6): enough to see that a flood comes from one place, not enough to name a
+//     household. Rate limits use the full address and never log it.
 //
 // Hearth keeps no access log by default: which pages a member opens is theirs. A request is
 // logged at info when it failed (4xx, 5xx; a 5xx is also logged with its cause by the error
 // handler), at warn when it took longer than slowRequest, and otherwise only at debug
-// (HEARTH_LOG_LEVEL=debug).
+// (HEARTH_LOG_LEVEL=debug). A client that went away (statusClientClosed) is logged at debug.
 func (h *Handler) requestLog() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
-			id := c.Response().Header().Get(echo.HeaderXRequestID)
+			id := newRequestID()
+			c.Response().Header().Set(echo.HeaderXRequestID, id)
 			log := h.log.With("request_id", id)
 			c.Set(ctxLogger, log)
 			err := next(c)
@@ -58,21 +74,48 @@ func (h *Handler) requestLog() echo.MiddlewareFunc {
 			status, took := c.Response().Status, time.Since(start)
 			lvl := slog.LevelDebug
 			switch {
+			case status == statusClientClosed:
 			case took >= slowRequest:
 				lvl = slog.LevelWarn
 			case status >= http.StatusBadRequest:
 				lvl = slog.LevelInfo
 			}
-			if !h.log.Enabled(c.Request().Context(), lvl) {
+			ctx := context.WithoutCancel(c.Request().Context())
+			if !h.log.Enabled(ctx, lvl) {
 				return nil
 			}
-			log.Log(c.Request().Context(), lvl, "request",
-				"method", c.Request().Method, "path", c.Request().URL.Path, "route", c.Path(),
-				"status", status, "bytes", c.Response().Size, "ip", c.RealIP(),
-				"duration_ms", float64(took.Microseconds())/1000)
+			attrs := []any{"method", c.Request().Method, "route", c.Path(),
+				"status", status, "bytes", c.Response().Size,
+				"duration_ms", float64(took.Microseconds()) / 1000}
+			if lvl == slog.LevelDebug {
+				attrs = append(attrs, "net", truncatedNet(c.RealIP()))
+			}
+			log.Log(ctx, lvl, "request", attrs...)
 			return nil
 		}
 	}
+}
+
+// newRequestID returns 16 random bytes in hex.
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// truncatedNet is the /24 (IPv4) or /48 (IPv6) holding ip, for debug logs.
+func truncatedNet(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "unknown"
+	}
+	a = a.Unmap()
+	bits := 48
+	if a.Is4() {
+		bits = 24
+	}
+	p, _ := a.Prefix(bits)
+	return p.String()
 }
 
 // securityHeaders sets a strict CSP and friends on every response, and no-store on every
@@ -141,8 +184,13 @@ func (h *Handler) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return internal(err)
 		}
 		if h.store.Now().Sub(sess.LastSeenAt) > touchEvery {
-			if err := h.store.TouchSession(c.Request().Context(), sess.ID, h.cfg.SessionTTL); err != nil {
+			// The row slides, and so must the cookie: its Max-Age was counted from login.
+			if err := h.store.TouchSession(c.Request().Context(), sess.ID, h.cfg.SessionTTL); clientGone(c, err) {
+				requestLogger(c, h.log).Debug("touch session: client went away", "err", err)
+			} else if err != nil {
 				requestLogger(c, h.log).Warn("touch session", "err", err)
+			} else {
+				h.setSessionCookie(c, ck.Value)
 			}
 		}
 		c.Set(ctxUser, &user)

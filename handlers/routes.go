@@ -24,14 +24,14 @@ func (h *Handler) Router() *echo.Echo {
 	e.IPExtractor = h.ipExtractor()
 
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
-	e.Use(middleware.RequestID())
-	e.Use(h.requestLog())
+	e.Use(h.requestLog()) // also gives every request its server-made id
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, DisablePrintStack: true}))
 	e.Use(h.securityHeaders())
 	e.Use(h.bodyLimit())
 
 	e.GET("/healthz", h.Healthz)
 	e.GET(static.Prefix+"*", echo.WrapHandler(h.assets))
+	e.GET("/favicon.ico", h.Favicon)
 
 	app := e.Group("", h.loadSession, h.csrf)
 	authLimit := h.rateLimit(h.cfg.AuthPerMinute)
@@ -42,7 +42,8 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/goals", h.staticPage("goals", "Goals", "goals"))
 
 	app.GET("/register", h.RegisterForm)
-	app.POST("/register", h.Register, authLimit)
+	app.POST("/register", h.Register, authLimit,
+		h.globalLimit(h.cfg.RegisterPerMinute, "Many people are joining Hearth right now. Please wait a minute and try again."))
 	app.GET("/login", h.LoginForm)
 	app.POST("/login", h.Login, authLimit)
 	app.POST("/logout", h.Logout)
@@ -101,8 +102,9 @@ func (h *Handler) ipExtractor() echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// rateLimit allows perMinute requests per client IP per minute, with a burst of the same
-// size, and answers 429 with a friendly message beyond that.
+// rateLimit allows perMinute requests per client per minute, with a burst of the same size,
+// and answers 429 with a friendly message beyond that. A client is an IPv4 address or an
+// IPv6 /64 (clientNet).
 func (h *Handler) rateLimit(perMinute int) echo.MiddlewareFunc {
 	limiterStore := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 		Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 10 * time.Minute,
@@ -110,7 +112,7 @@ func (h *Handler) rateLimit(perMinute int) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: limiterStore,
 		IdentifierExtractor: func(c echo.Context) (string, error) {
-			return c.RealIP(), nil
+			return clientNet(c.RealIP()), nil
 		},
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			return &Error{Code: http.StatusTooManyRequests, Message: "Too many attempts from your connection. Please wait a minute and try again."}

@@ -65,7 +65,6 @@ func TestRolesAreCheckedOnTheServer(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	app := handlerstest.New(t)
 	c := app.Member("cleo")
-	token := c.CSRF()
 	cases := []struct {
 		name   string
 		form   map[string]string
@@ -74,20 +73,27 @@ func TestCSRF(t *testing.T) {
 	}{
 		{"missing token", nil, nil, http.StatusForbidden},
 		{"wrong token", map[string]string{"_csrf": strings.Repeat("x", 43)}, nil, http.StatusForbidden},
-		{"token in form", map[string]string{"_csrf": token}, nil, http.StatusSeeOther},
-		{"token in header", nil, http.Header{"X-Csrf-Token": {token}}, http.StatusSeeOther},
-		{"cross-site fetch", map[string]string{"_csrf": token}, http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
-		{"foreign origin", map[string]string{"_csrf": token}, http.Header{"Origin": {"https://evil.example"}}, http.StatusForbidden},
-		{"same origin", map[string]string{"_csrf": token}, http.Header{"Origin": {app.URL}, "Sec-Fetch-Site": {"same-origin"}}, http.StatusSeeOther},
+		{"token in form", map[string]string{"_csrf": "TOKEN"}, nil, http.StatusSeeOther},
+		{"token in header", nil, http.Header{"X-Csrf-Token": {"TOKEN"}}, http.StatusSeeOther},
+		{"cross-site fetch", map[string]string{"_csrf": "TOKEN"}, http.Header{"Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
+		{"foreign origin", map[string]string{"_csrf": "TOKEN"}, http.Header{"Origin": {"https://evil.example"}}, http.StatusForbidden},
+		{"same origin", map[string]string{"_csrf": "TOKEN"}, http.Header{"Origin": {app.URL}, "Sec-Fetch-Site": {"same-origin"}}, http.StatusSeeOther},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			// Log in again first: a successful logout ends the session. Logging in replaces
+			// the token, so the cases use the one issued at this login.
+			c.Login("cleo", handlerstest.Password)
+			token := c.CSRF()
 			f := form()
 			for k, v := range tc.form {
-				f.Set(k, v)
+				f.Set(k, strings.ReplaceAll(v, "TOKEN", token))
 			}
-			// Log in again first: a successful logout ends the session.
-			c.Login("cleo", handlerstest.Password)
+			for _, v := range tc.header {
+				for i := range v {
+					v[i] = strings.ReplaceAll(v[i], "TOKEN", token)
+				}
+			}
 			r := c.PostRaw("/logout", f, tc.header)
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d", r.Status, tc.status)

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,7 +13,8 @@ import (
 )
 
 // startSession creates a fresh server-side session (a new id at every login, so a token
-// planted before login is useless) and sets its cookie.
+// planted before login is useless), sets its cookie and rotates the CSRF token, so a token
+// seen before login is useless after it too.
 func (h *Handler) startSession(c echo.Context, u store.User) error {
 	token := newToken()
 	sum := sha256.Sum256([]byte(token))
@@ -22,12 +25,20 @@ func (h *Handler) startSession(c echo.Context, u store.User) error {
 	if _, err := h.store.CreateSession(c.Request().Context(), u.ID, sum[:], h.cfg.SessionTTL, ua, c.RealIP()); err != nil {
 		return fmt.Errorf("start session for user %d: %w", u.ID, err)
 	}
+	h.setSessionCookie(c, token)
+	h.rotateCSRF(c)
+	return nil
+}
+
+// setSessionCookie sets the session cookie to last SessionTTL from now. It is called at
+// login and again whenever the session row slides (see loadSession), so the browser keeps
+// the login exactly as long as the server does.
+func (h *Handler) setSessionCookie(c echo.Context, token string) {
 	c.SetCookie(&http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: h.cfg.SecureCookies(), SameSite: http.SameSiteLaxMode,
 		MaxAge: int(h.cfg.SessionTTL.Seconds()),
 	})
-	return nil
 }
 
 // clearSessionCookie removes the session cookie from the browser.
@@ -38,13 +49,35 @@ func (h *Handler) clearSessionCookie(c echo.Context) {
 	})
 }
 
-// safeNext returns next if it is a local path, or fallback. It stops open redirects.
+// maxNextLen bounds a return path; anything longer is not one of Hearth's own links.
+const maxNextLen = 2048
+
+// safeNext returns next if it is a path on this site, or fallback. It stops open
+// redirects: browsers forgive a lot in a Location header (a tab or newline is dropped, a
+// backslash is a slash, "//host" is another site), so only a plain local path passes: it
+// parses with net/url, has no scheme, host or user, starts with exactly one "/", and neither
+// it nor its percent-decoded path holds a backslash, a control byte or "//".
 func safeNext(next, fallback string) string {
-	if len(next) > 1 && next[0] == '/' && next[1] != '/' && next[1] != '\\' {
-		return next
+	if next == "" || len(next) > maxNextLen || !localPath(next) {
+		return fallback
 	}
-	if next == "/" {
-		return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !localPath(u.Path) {
+		return fallback
 	}
-	return fallback
+	return next
+}
+
+// localPath reports whether p starts with a single "/" and holds no backslash, control
+// byte, non-ASCII byte or empty path segment.
+func localPath(p string) bool {
+	if len(p) == 0 || p[0] != '/' || strings.Contains(p, "//") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b < 0x20 || b >= 0x7f || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-//go:embed css js vendor
+//go:embed css img js vendor
 var files embed.FS
 
 // Prefix is the URL path under which assets are served.

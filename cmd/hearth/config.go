@@ -32,6 +32,7 @@ type Config struct {
 	SessionTTL     time.Duration
 	TrustedProxies []netip.Prefix
 	AuthPerMinute  int
+	RegisterRate   int // registrations per minute across the whole site
 	MaxBodyBytes   int64
 	LogLevel       slog.Level
 	LogJSON        bool
@@ -47,7 +48,7 @@ func (c Config) DBPath() string { return filepath.Join(c.DataDir, "hearth.db") }
 func (c Config) Handlers() handlers.Config {
 	return handlers.Config{
 		BaseURL: c.BaseURL, BaseURLExplicit: c.BaseURLSet, SessionTTL: c.SessionTTL,
-		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes,
+		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes, RegisterPerMinute: c.RegisterRate,
 		Chat: chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst},
 	}
 }
@@ -62,7 +63,8 @@ var options = []option{
 	{"synchronous", "HEARTH_SYNCHRONOUS", "NORMAL", "SQLite synchronous mode: NORMAL (survives crashes) or FULL (also survives power loss)"},
 	{"session-ttl", "HEARTH_SESSION_TTL", "720h", "how long an unused login session lasts"},
 	{"trusted-proxies", "HEARTH_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
-	{"auth-rate", "HEARTH_AUTH_RATE", "10", "login and registration attempts allowed per client IP per minute"},
+	{"auth-rate", "HEARTH_AUTH_RATE", "10", "login and registration attempts allowed per client IP (IPv6: per /64) per minute"},
+	{"register-rate", "HEARTH_REGISTER_RATE", "30", "registration attempts allowed per minute across the whole site"},
 	{"max-body", "HEARTH_MAX_BODY", "1048576", "largest request body in bytes"},
 	{"log-level", "HEARTH_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "HEARTH_LOG_FORMAT", "text", "text or json"},
@@ -158,6 +160,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 	}
 	if c.AuthPerMinute, err = strconv.Atoi(v("auth-rate")); err != nil || c.AuthPerMinute < 1 || c.AuthPerMinute > 10000 {
 		errs = append(errs, fmt.Errorf("HEARTH_AUTH_RATE %q: want a whole number from 1 to 10000", v("auth-rate")))
+	}
+	if c.RegisterRate, err = strconv.Atoi(v("register-rate")); err != nil || c.RegisterRate < 1 || c.RegisterRate > 100000 {
+		errs = append(errs, fmt.Errorf("HEARTH_REGISTER_RATE %q: want a whole number from 1 to 100000", v("register-rate")))
 	}
 	if c.MaxBodyBytes, err = strconv.ParseInt(v("max-body"), 10, 64); err != nil || c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("HEARTH_MAX_BODY %q: want a number of bytes, at least 1024", v("max-body")))

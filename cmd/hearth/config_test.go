@@ -20,6 +20,9 @@ func TestParseConfigDefaults(t *testing.T) {
 	if c.Handlers().SecureCookies() {
 		t.Fatal("plain http must not set Secure cookies")
 	}
+	if c.Handlers().RegisterPerMinute != 30 {
+		t.Fatalf("registration budget = %d, want 30", c.Handlers().RegisterPerMinute)
+	}
 	if len(rest) != 0 {
 		t.Fatalf("rest = %v", rest)
 	}
@@ -47,6 +50,7 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		"HEARTH_SESSION_TTL":     "soon",
 		"HEARTH_TRUSTED_PROXIES": "everyone",
 		"HEARTH_AUTH_RATE":       "0",
+		"HEARTH_REGISTER_RATE":   "none",
 		"HEARTH_MAX_BODY":        "12",
 		"HEARTH_LOG_LEVEL":       "loud",
 		"HEARTH_LOG_FORMAT":      "xml",

@@ -76,6 +76,12 @@ func Quiet() *slog.Logger {
 // New starts Hearth on a loopback port with a fresh database. Everything stops at test end.
 func New(t testing.TB, opts ...Option) *App {
 	t.Helper()
+	return NewWithLogger(t, Quiet(), opts...)
+}
+
+// NewWithLogger is New with the logger Hearth writes to, for tests of what reaches the log.
+func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
+	t.Helper()
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "hearth.db")
 	clock := &Clock{}
@@ -96,11 +102,11 @@ func New(t testing.TB, opts ...Option) *App {
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
-	cfg := handlers.Config{BaseURL: base, BaseURLExplicit: true, SessionTTL: 24 * time.Hour, AuthPerMinute: 1000}
+	cfg := handlers.Config{BaseURL: base, BaseURLExplicit: true, SessionTTL: 24 * time.Hour, AuthPerMinute: 1000, RegisterPerMinute: 1000}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := handlers.New(handlers.Deps{Config: cfg, Store: st, Views: v, Assets: assets, Logger: Quiet()})
+	h, err := handlers.New(handlers.Deps{Config: cfg, Store: st, Views: v, Assets: assets, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,17 +183,18 @@ func (c *Client) Get(path string) *Response {
 	return c.Do(c.NewRequest(http.MethodGet, path, nil))
 }
 
-// CSRF returns this client's CSRF token, fetching a page first if it has none yet.
+// CSRF returns this client's current CSRF token (Hearth replaces it at login and logout),
+// fetching a page first if it has none yet.
 func (c *Client) CSRF() string {
 	u, _ := url.Parse(c.app.URL)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "hearth_csrf" {
+		if ck.Name == "hearth_csrf" || ck.Name == "__Host-hearth_csrf" {
 			return ck.Value
 		}
 	}
 	c.Get("/")
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
-		if ck.Name == "hearth_csrf" {
+		if ck.Name == "hearth_csrf" || ck.Name == "__Host-hearth_csrf" {
 			return ck.Value
 		}
 	}
