@@ -56,7 +56,8 @@ func TestNextSurvivesLoginAndRegister(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("create group: %d", r.Status)
 	}
-	page := admin.PostForm("/groups/quiet-harbour/invites", url.Values{"days": {"7"}, "uses": {"5"}})
+	admin.PostForm("/groups/quiet-harbour/invites", url.Values{"days": {"7"}, "uses": {"5"}})
+	page := admin.Get("/groups/quiet-harbour/manage")
 	link := page.Doc(t).Find("input.invite-link").AttrOr("value", "")
 	if !strings.Contains(link, "/invites/") {
 		t.Fatalf("no invite link: %d", page.Status)

@@ -131,6 +131,7 @@ type siteRoute struct {
 
 var siteRoutes = []siteRoute{
 	{"GET", "/healthz", nil, s200, s200, s200, s200},
+	{"GET", "/favicon.ico", nil, http.StatusFound, http.StatusFound, http.StatusFound, http.StatusFound},
 	{"GET", "/static/*", nil, s404, s404, s404, s404}, // an unknown asset; known ones are in static_test
 	{"GET", "/", nil, s200, s200, s200, s200},
 	{"GET", "/help", nil, s200, s200, s200, s200},

@@ -215,15 +215,3 @@ func requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		return redirect(c, "/login?next="+url.QueryEscape(r.URL.RequestURI()))
 	}
 }
-
-// requireRole refuses members below the given site role with 403. It implies requireUser.
-func requireRole(min store.Role) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return requireUser(func(c echo.Context) error {
-			if !currentUser(c).Role.AtLeast(min) {
-				return errForbidden
-			}
-			return next(c)
-		})
-	}
-}
