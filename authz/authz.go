@@ -41,11 +41,13 @@ var (
 	ErrArchived   = errors.New("authz: group archived")
 )
 
-// Subject is who is asking about a group: the account (nil when logged out) and its
-// membership of that group (nil when there is none).
+// Subject is who is asking about a group: the account (nil when logged out), its
+// membership of that group (nil when there is none), and whether the group's moderators
+// approved its request to join.
 type Subject struct {
 	User       *store.User
 	Membership *store.Membership
+	Approved   bool
 }
 
 func (s Subject) member() bool              { return s.User != nil && s.Membership != nil }
@@ -58,6 +60,8 @@ func SeeGroup(s Subject, g store.Group) error {
 	case s.User == nil:
 		return ErrNoAccount
 	case s.member() || s.User.Role == store.RoleAdmin:
+		return nil
+	case s.Approved && !g.Archived():
 		return nil
 	case g.Visibility == store.Private || g.Archived():
 		return ErrNotFound
@@ -90,8 +94,9 @@ func Post(s Subject, g store.Group) error {
 	return nil
 }
 
-// Join decides whether the subject may join a public group directly (private groups are
-// joined by invite or approved request).
+// Join decides whether the subject may join a group by accepting its guidelines: any
+// public group, and a private one once its moderators approved the subject's request (an
+// invite link is its own way in).
 func Join(s Subject, g store.Group) error {
 	if err := SeeGroup(s, g); err != nil {
 		return err
@@ -99,7 +104,7 @@ func Join(s Subject, g store.Group) error {
 	switch {
 	case g.Archived():
 		return ErrArchived
-	case g.Visibility != store.Public:
+	case g.Visibility != store.Public && !s.Approved:
 		return ErrForbidden
 	}
 	return nil

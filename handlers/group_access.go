@@ -18,13 +18,17 @@ type groupCtx struct {
 	g    store.Group
 	user *store.User
 	m    *store.Membership // nil when the member does not belong to the group
+	// approved: not a member, but the group's moderators approved their request to join.
+	approved bool
 }
 
 // member reports whether the current member belongs to the group.
 func (gc groupCtx) member() bool { return gc.m != nil }
 
 // subject is who is asking, as the authorization policy sees them.
-func (gc groupCtx) subject() authz.Subject { return authz.Subject{User: gc.user, Membership: gc.m} }
+func (gc groupCtx) subject() authz.Subject {
+	return authz.Subject{User: gc.user, Membership: gc.m, Approved: gc.approved}
+}
 
 // may asks the policy whether the current member may do what rule decides.
 func (gc groupCtx) may(rule groupRule) bool { return rule(gc.subject(), gc.g) == nil }
@@ -61,6 +65,7 @@ func (h *Handler) loadGroup(c echo.Context, rule groupRule) (groupCtx, error) {
 	if member {
 		gc.m = &m
 	}
+	gc.approved = m.Approved
 	if err := rule(gc.subject(), g); err != nil {
 		return gc, authzError(err)
 	}

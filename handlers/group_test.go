@@ -82,8 +82,26 @@ func TestGroupInviteAndRequestFlow(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d", r.Status)
 	}
+	// Approval lets bob in the way every other path does: guidelines first.
+	r = bob.Get("/groups/night-owls")
+	if r.Status != http.StatusOK || strings.Contains(r.Body, `id="chat-body"`) || !strings.Contains(r.Body, "Be gentle.") ||
+		!strings.Contains(r.Body, `name="accept_guidelines"`) {
+		t.Fatalf("bob after approval: %d, chat shown before accepting: %v", r.Status, strings.Contains(r.Body, `id="chat-body"`))
+	}
+	if r := bob.Get("/groups/night-owls/messages?before=10"); r.Status != http.StatusForbidden {
+		t.Fatalf("history before accepting the guidelines: %d", r.Status)
+	}
+	if r := bob.PostForm("/groups/night-owls/join", url.Values{}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("join without accepting: %d", r.Status)
+	}
+	if r := bob.PostForm("/groups/night-owls/join", url.Values{"accept_guidelines": {"yes"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("join after approval: %d", r.Status)
+	}
 	if r := bob.Get("/groups/night-owls"); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="chat-body"`) {
-		t.Fatalf("bob after approval: %d", r.Status)
+		t.Fatalf("bob after joining: %d", r.Status)
+	}
+	if r := admin.Get("/groups/night-owls/manage"); strings.Contains(r.Body, "peer_bob") {
+		t.Fatal("a request still listed after its member joined")
 	}
 	if r := cat.Get("/groups"); strings.Contains(r.Body, "Night Owls") {
 		t.Fatal("private group listed to a non-member")

@@ -93,6 +93,16 @@ func TestPrivateGroupVisibilityAndMembership(t *testing.T) {
 	if err := s.ApproveJoinRequest(ctx, g.ID, other.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second approve err = %v", err)
 	}
+	// Approved is not joined: the member accepts the guidelines first.
+	if _, m, member, err := s.GroupForMember(ctx, g.Slug, other.ID); err != nil || member || !m.Approved {
+		t.Fatalf("after approval: member %v, approved %v, %v", member, m.Approved, err)
+	}
+	if reqs, _ := s.ListJoinRequests(ctx, g.ID); len(reqs) != 0 {
+		t.Fatalf("an approved request is still pending: %+v", reqs)
+	}
+	if err := s.Join(ctx, g.ID, other.ID); err != nil {
+		t.Fatal(err)
+	}
 	alive, err := s.MembershipsAlive(ctx, []MemberPair{{g.ID, other.ID}, {g.ID, 999}})
 	if err != nil || !alive[MemberPair{g.ID, other.ID}] || alive[MemberPair{g.ID, 999}] {
 		t.Fatalf("alive = %v, %v", alive, err)

@@ -51,6 +51,9 @@ type Membership struct {
 	JoinedAt           time.Time
 	GuidelinesAccepted time.Time
 	LastReadSeq        int64
+	// Approved is set on a non-member's (empty) membership when the group's moderators
+	// approved their request to join: they may read the guidelines and join.
+	Approved bool
 }
 
 // ErrSlugTaken is returned when a group slug is already in use.
@@ -260,21 +263,25 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64, everything bool
 
 const groupForMemberSQL = `SELECT ` + groupColumns + `,
 	       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
-	       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0)
-	FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(? AS INTEGER)
-	WHERE g.slug = CAST(? AS TEXT)`
+	       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0),
+	       m.user_id IS NULL AND EXISTS (SELECT 1 FROM join_requests r WHERE r.group_id = g.id
+	         AND r.user_id = CAST(?1 AS INTEGER) AND r.approved_at IS NOT NULL)
+	FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(?1 AS INTEGER)
+	WHERE g.slug = CAST(?2 AS TEXT)`
 
 // GroupForMember loads a group by its slug together with userID's membership of it, in one
-// read: every group route needs both. isMember is false (and m zero) for a non-member.
+// read: every group route needs both. isMember is false (and m zero) for a non-member; then
+// m.Approved says whether the group's moderators approved their request to join.
 func (s *Store) GroupForMember(ctx context.Context, slug string, userID int64) (g Group, m Membership, isMember bool, err error) {
 	var joined, accepted int64
+	var approved bool
 	g, err = scanGroup(s.r.QueryRowContext(ctx, groupForMemberSQL, userID, slug),
-		&isMember, &m.IsModerator, &joined, &accepted, &m.LastReadSeq)
+		&isMember, &m.IsModerator, &joined, &accepted, &m.LastReadSeq, &approved)
 	if err != nil {
 		return Group{}, Membership{}, false, notFound(err, "load group with membership")
 	}
 	if !isMember {
-		return g, Membership{}, false, nil
+		return g, Membership{Approved: approved}, false, nil
 	}
 	m.GroupID, m.UserID = g.ID, userID
 	m.JoinedAt, m.GuidelinesAccepted = fromMS(joined), fromMS(accepted)

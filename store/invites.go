@@ -139,7 +139,8 @@ type JoinRequest struct {
 	CreatedAt   time.Time
 }
 
-// RequestToJoin records a join request; asking again replaces the note.
+// RequestToJoin records a join request; asking again replaces the note (and leaves an
+// approval in place).
 func (s *Store) RequestToJoin(ctx context.Context, groupID, userID int64, note string) error {
 	if _, err := s.w.ExecContext(ctx, `
 		INSERT INTO join_requests (group_id, user_id, note, created_at) VALUES (?, ?, ?, ?)
@@ -166,7 +167,7 @@ func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequ
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT r.group_id, r.user_id, u.display_name, r.note, r.created_at
 		FROM join_requests r JOIN users u ON u.id = r.user_id
-		WHERE r.group_id = CAST(? AS INTEGER) ORDER BY r.created_at, r.user_id`, groupID)
+		WHERE r.group_id = CAST(? AS INTEGER) AND r.approved_at IS NULL ORDER BY r.created_at, r.user_id`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("list join requests: %w", err)
 	}
@@ -184,20 +185,20 @@ func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequ
 	return out, rows.Err()
 }
 
-// ApproveJoinRequest turns a pending request into a membership. A missing request is
-// ErrNotFound.
+// ApproveJoinRequest approves a pending request: the member may now see the group's
+// guidelines and join by accepting them (Join removes the request). A missing or already
+// approved request is ErrNotFound.
 func (s *Store) ApproveJoinRequest(ctx context.Context, groupID, userID int64) error {
-	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
-	return s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
-		if err != nil {
-			return fmt.Errorf("approve join request: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return joinTx(ctx, tx, groupID, userID, ms(s.Now()))
-	})
+	res, err := s.w.ExecContext(ctx, `UPDATE join_requests SET approved_at = ?
+		WHERE group_id = ? AND user_id = ? AND approved_at IS NULL`, ms(s.Now()), groupID, userID)
+	if err != nil {
+		return fmt.Errorf("approve join request: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
+	return nil
 }
 
 // DenyJoinRequest deletes a pending request. A missing request is ErrNotFound.

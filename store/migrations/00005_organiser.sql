@@ -11,6 +11,11 @@ CREATE TABLE group_slugs (
 ) WITHOUT ROWID;
 CREATE INDEX group_slugs_group ON group_slugs(group_id);
 
+-- An approved join request waits for the member to accept the group's guidelines, as every
+-- other way in does; joining then removes it.
+ALTER TABLE join_requests ADD COLUMN approved_at INTEGER;
+
 -- +goose Down
+ALTER TABLE join_requests DROP COLUMN approved_at;
 DROP TABLE group_slugs;
 ALTER TABLE groups DROP COLUMN archived_at;
