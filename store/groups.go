@@ -181,7 +181,7 @@ func (s *Store) SetArchived(ctx context.Context, id int64, archived bool) error 
 	if archived {
 		at = ms(s.Now())
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE groups SET archived_at = ?, updated_at = ? WHERE id = ?`, at, ms(s.Now()), id)
+	res, err := s.exec(ctx, `UPDATE groups SET archived_at = ?, updated_at = ? WHERE id = ?`, at, ms(s.Now()), id)
 	if err != nil {
 		return fmt.Errorf("archive group: %w", err)
 	}
@@ -194,7 +194,7 @@ func (s *Store) SetArchived(ctx context.Context, id int64, archived bool) error 
 // DeleteGroup removes a group with its memberships, invites, requests and whole chat.
 func (s *Store) DeleteGroup(ctx context.Context, id int64) error {
 	defer s.announce(Change{Kind: ChangeGroup, GroupID: id})
-	res, err := s.w.ExecContext(ctx, `DELETE FROM groups WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM groups WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete group: %w", err)
 	}
@@ -330,7 +330,7 @@ func joinTx(ctx context.Context, tx *sql.Tx, groupID, userID, now int64) error {
 // Leave removes userID from groupID. It returns ErrNotFound if they were not a member.
 func (s *Store) Leave(ctx context.Context, groupID, userID int64) error {
 	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
-	res, err := s.w.ExecContext(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
+	res, err := s.exec(ctx, `DELETE FROM memberships WHERE group_id = ? AND user_id = ?`, groupID, userID)
 	if err != nil {
 		return fmt.Errorf("leave group: %w", err)
 	}
@@ -343,7 +343,7 @@ func (s *Store) Leave(ctx context.Context, groupID, userID int64) error {
 // SetGroupModerator grants or withdraws a member's group moderator flag.
 func (s *Store) SetGroupModerator(ctx context.Context, groupID, userID int64, mod bool) error {
 	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
-	res, err := s.w.ExecContext(ctx, `UPDATE memberships SET is_moderator = ? WHERE group_id = ? AND user_id = ?`, mod, groupID, userID)
+	res, err := s.exec(ctx, `UPDATE memberships SET is_moderator = ? WHERE group_id = ? AND user_id = ?`, mod, groupID, userID)
 	if err != nil {
 		return fmt.Errorf("set group moderator: %w", err)
 	}
@@ -385,7 +385,7 @@ func (s *Store) ListMembers(ctx context.Context, groupID int64) ([]Member, error
 
 // MarkRead moves a member's read marker forward to seq (never backward).
 func (s *Store) MarkRead(ctx context.Context, groupID, userID, seq int64) error {
-	if _, err := s.w.ExecContext(ctx, `UPDATE memberships SET last_read_seq = ?
+	if _, err := s.exec(ctx, `UPDATE memberships SET last_read_seq = ?
 		WHERE group_id = ? AND user_id = ? AND last_read_seq < ?`, seq, groupID, userID, seq); err != nil {
 		return fmt.Errorf("mark read: %w", err)
 	}

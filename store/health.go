@@ -88,3 +88,11 @@ func (s *Store) WriteHealth(ctx context.Context) error {
 	}
 	return nil
 }
+
+// exec runs one write statement on the writer connection outside a transaction and
+// records its outcome for WriteHealth, as InTx does for transactions.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.w.ExecContext(ctx, query, args...)
+	s.health.record(s.now(), err)
+	return res, err
+}

@@ -27,7 +27,7 @@ var ErrInviteUsedUp = errors.New("invite expired or used up")
 func (s *Store) CreateInvite(ctx context.Context, groupID, createdBy int64, tokenHash []byte, ttl time.Duration, maxUses int) (Invite, error) {
 	now := s.Now()
 	inv := Invite{GroupID: groupID, CreatedBy: createdBy, CreatedAt: now, ExpiresAt: now.Add(ttl), MaxUses: maxUses}
-	res, err := s.w.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		INSERT INTO group_invites (group_id, token_hash, created_by, created_at, expires_at, max_uses)
 		VALUES (?, ?, ?, ?, ?, ?)`, groupID, tokenHash, createdBy, ms(now), ms(inv.ExpiresAt), maxUses)
 	if err != nil {
@@ -64,7 +64,7 @@ func (s *Store) ListInvites(ctx context.Context, groupID int64) ([]Invite, error
 
 // RevokeInvite ends an invite link of groupID at once: it counts as expired from now on.
 func (s *Store) RevokeInvite(ctx context.Context, groupID, inviteID int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE group_invites SET expires_at = ? WHERE id = ? AND group_id = ? AND expires_at > ?`,
+	res, err := s.exec(ctx, `UPDATE group_invites SET expires_at = ? WHERE id = ? AND group_id = ? AND expires_at > ?`,
 		ms(s.Now()), inviteID, groupID, ms(s.Now()))
 	if err != nil {
 		return fmt.Errorf("revoke invite: %w", err)
@@ -142,7 +142,7 @@ type JoinRequest struct {
 // RequestToJoin records a join request; asking again replaces the note (and leaves an
 // approval in place).
 func (s *Store) RequestToJoin(ctx context.Context, groupID, userID int64, note string) error {
-	if _, err := s.w.ExecContext(ctx, `
+	if _, err := s.exec(ctx, `
 		INSERT INTO join_requests (group_id, user_id, note, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (group_id, user_id) DO UPDATE SET note = excluded.note`,
 		groupID, userID, note, ms(s.Now())); err != nil {
@@ -189,7 +189,7 @@ func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequ
 // guidelines and join by accepting them (Join removes the request). A missing or already
 // approved request is ErrNotFound.
 func (s *Store) ApproveJoinRequest(ctx context.Context, groupID, userID int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE join_requests SET approved_at = ?
+	res, err := s.exec(ctx, `UPDATE join_requests SET approved_at = ?
 		WHERE group_id = ? AND user_id = ? AND approved_at IS NULL`, ms(s.Now()), groupID, userID)
 	if err != nil {
 		return fmt.Errorf("approve join request: %w", err)
@@ -203,7 +203,7 @@ func (s *Store) ApproveJoinRequest(ctx context.Context, groupID, userID int64) e
 
 // DenyJoinRequest deletes a pending request. A missing request is ErrNotFound.
 func (s *Store) DenyJoinRequest(ctx context.Context, groupID, userID int64) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
+	res, err := s.exec(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
 	if err != nil {
 		return fmt.Errorf("deny join request: %w", err)
 	}

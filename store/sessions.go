@@ -23,7 +23,7 @@ type Session struct {
 func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, ttl time.Duration, userAgent, ip string) (Session, error) {
 	now := s.Now()
 	sess := Session{UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), UserAgent: userAgent, IP: ip}
-	res, err := s.w.ExecContext(ctx, `
+	res, err := s.exec(ctx, `
 		INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		tokenHash, userID, ms(now), ms(now), ms(sess.ExpiresAt), userAgent, ip)
@@ -69,7 +69,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 func (s *Store) TouchSession(ctx context.Context, id int64, ttl time.Duration) error {
 	defer s.announce(Change{Kind: ChangeSession, SessionID: id})
 	now := s.Now()
-	if _, err := s.w.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`,
+	if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?`,
 		ms(now), ms(now.Add(ttl)), id); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
@@ -103,7 +103,7 @@ func (s *Store) ListSessions(ctx context.Context, userID int64) ([]Session, erro
 // does not exist or belongs to someone else, so ids of other members' sessions reveal nothing.
 func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) error {
 	defer s.announce(Change{Kind: ChangeSession, SessionID: sessionID, UserID: userID})
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, sessionID, userID)
+	res, err := s.exec(ctx, `DELETE FROM sessions WHERE id = ? AND user_id = ?`, sessionID, userID)
 	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -116,7 +116,7 @@ func (s *Store) DeleteSession(ctx context.Context, userID, sessionID int64) erro
 // DeleteExpiredSessions removes sessions past their expiry and returns how many went.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	defer s.announce(Change{Kind: ChangeSession}) // which ones is not known: every session is re-checked
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(s.Now()))
+	res, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, ms(s.Now()))
 	if err != nil {
 		return 0, fmt.Errorf("delete expired sessions: %w", err)
 	}

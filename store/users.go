@@ -203,7 +203,7 @@ func (s *Store) SetRole(ctx context.Context, userID int64, role Role) error {
 // SetDisplayName changes a member's public pseudonym. Everything already rendered with the
 // old name follows through the change feed. A name in use is ErrDisplayNameTaken.
 func (s *Store) SetDisplayName(ctx context.Context, userID int64, name string) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, name, userID)
+	res, err := s.exec(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, name, userID)
 	switch {
 	case isUniqueViolation(err, "users.display_name"):
 		return ErrDisplayNameTaken
