@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -126,7 +127,7 @@ func New(opt Options) (*Hub, error) {
 		h.pub = localPublisher{h}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger})
+	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger, MayPost: authz.LivePost})
 	if err != nil {
 		h.cancel()
 		return nil, fmt.Errorf("chat hub: %w", err)
@@ -334,7 +335,9 @@ func (h *Hub) MessageChanged(m store.Message) {
 }
 
 // Post validates, rate-limits and durably writes a message, then returns it after commit.
-// Every sender path (the socket, or a plain form post) goes through here.
+// Every sender path (the socket, or a plain form post) goes through here. The committer asks
+// authz, inside the transaction that writes the message, whether nm's session and author may
+// still post to the group; a refusal comes back as ErrSignedOut or ErrNotMember.
 func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, error) {
 	body, err := CheckBody(nm.Body)
 	if err != nil {
@@ -346,6 +349,9 @@ func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, erro
 	}
 	p, err := h.committer.Post(ctx, nm)
 	if err != nil {
+		if r := refusedBy(err); r != nil {
+			return store.Posted{}, r
+		}
 		return store.Posted{}, fmt.Errorf("post message: %w", err)
 	}
 	h.stopTyping(nm.GroupID, nm.AuthorID)
