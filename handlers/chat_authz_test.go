@@ -87,3 +87,16 @@ func TestChatPostRefusedInTheCommit(t *testing.T) {
 		})
 	}
 }
+
+// TestChatBackstopClosesExpiredSession: a session that simply runs out announces nothing;
+// the periodic backstop re-check closes its sockets.
+func TestChatBackstopClosesExpiredSession(t *testing.T) {
+	app := newChatApp(t, func(o *chat.Options) { o.AuthEvery = 50 * time.Millisecond })
+	c := app.Member("ana")
+	joinGroup(t, c, "welcome")
+	w := mustDial(t, app, c, "welcome", "?after=0")
+	app.Clock.Advance(25 * time.Hour) // past the test app's 24h session lifetime
+	if how := refusedOrClosed(t, w, "signed out"); how != "closed" {
+		t.Fatalf("socket %s, want closed", how)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -35,7 +36,11 @@ type Options struct {
 	// dropped; it must also stay well above how long a busy machine may leave the writing
 	// thread unscheduled, or healthy clients get dropped (20ms did, under a loaded test run).
 	DirectWait time.Duration
-	AuthEvery  time.Duration // live authorization check (2s)
+	// AuthEvery is the backstop re-check of every socket's authorization (30s). Sockets are
+	// re-checked at once when the store announces a change that concerns them; this catches
+	// what no change announces (a session that expires, a write from another process).
+	AuthEvery  time.Duration
+	MarkEvery  time.Duration // how often read positions are saved (2s)
 	FlushEvery time.Duration // presence and typing updates (500ms)
 	ResumeWait time.Duration // how long a client without ?after may take to send resume (2s)
 	TypingFor  time.Duration // how long a typing signal lasts (4s)
@@ -63,6 +68,11 @@ type Hub struct {
 	mu       sync.RWMutex
 	rooms    map[int64]*room
 	limiters map[int64]*rate.Limiter
+
+	// revoke carries store changes that may end sockets' authorization to housekeeping;
+	// revokeAll is set when it overflowed (revoke.go).
+	revoke    chan store.Change
+	revokeAll atomic.Bool
 }
 
 type room struct {
@@ -99,7 +109,8 @@ func New(opt Options) (*Hub, error) {
 	def(&opt.PongWait, 60*time.Second)
 	def(&opt.WriteWait, 10*time.Second)
 	def(&opt.DirectWait, 250*time.Millisecond)
-	def(&opt.AuthEvery, 2*time.Second)
+	def(&opt.AuthEvery, 30*time.Second)
+	def(&opt.MarkEvery, 2*time.Second)
 	def(&opt.FlushEvery, 500*time.Millisecond)
 	def(&opt.ResumeWait, 2*time.Second)
 	def(&opt.TypingFor, 4*time.Second)
@@ -133,6 +144,7 @@ func New(opt Options) (*Hub, error) {
 		return nil, fmt.Errorf("chat hub: %w", err)
 	}
 	h.committer = c
+	h.followChanges()
 	h.wg.Add(1)
 	go h.housekeeping()
 	return h, nil
@@ -466,21 +478,28 @@ func (h *Hub) snapshot() []*conn {
 	return out
 }
 
-// housekeeping flushes presence and typing, re-checks authorization and saves read markers.
+// housekeeping flushes presence and typing, re-checks authorization (when the store
+// announces a change, and as a slow backstop) and saves read markers.
 func (h *Hub) housekeeping() {
 	defer h.wg.Done()
 	flush := time.NewTicker(h.opt.FlushEvery)
 	defer flush.Stop()
 	auth := time.NewTicker(h.opt.AuthEvery)
 	defer auth.Stop()
+	marks := time.NewTicker(h.opt.MarkEvery)
+	defer marks.Stop()
 	for {
 		select {
 		case <-h.ctx.Done():
 			return
 		case <-flush.C:
 			h.flushRooms()
+		case c := <-h.revoke:
+			h.revoked(c)
 		case <-auth.C:
 			h.checkAuth()
+		case <-marks.C:
+			h.saveReadMarks()
 		}
 	}
 }
@@ -530,56 +549,41 @@ func (h *Hub) flushRooms() {
 	}
 }
 
-// checkAuth closes sockets whose session ended or whose member left the group, even when
-// that happened on another node, and saves how far each member has read.
+// checkAuth is the backstop: it re-checks every socket, even when nothing was announced
+// (a session that expired, a change made by another process or node), and forgets idle
+// members' rate limits.
 func (h *Hub) checkAuth() {
 	conns := h.snapshot()
-	if len(conns) == 0 {
-		h.pruneLimiters(nil)
-		return
+	if len(conns) > 0 {
+		h.recheck(conns)
 	}
-	ctx, cancel := context.WithTimeout(h.ctx, h.opt.AuthEvery)
-	defer cancel()
-	sessions := make([]int64, 0, len(conns))
-	pairs := make([]store.MemberPair, 0, len(conns))
+	h.pruneLimiters(conns)
+}
+
+// saveReadMarks saves how far each open socket's member has read, in one transaction. It
+// queries nothing when nobody received anything new.
+func (h *Hub) saveReadMarks() {
+	conns := h.snapshot()
 	marks := map[store.MemberPair]int64{}
 	for _, c := range conns {
-		sessions = append(sessions, c.cl.SessionID)
-		p := store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}
-		pairs = append(pairs, p)
 		if seq := c.lastSeq.Load(); seq > c.markedSeq.Load() {
+			p := store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}
 			marks[p] = max(marks[p], seq)
 			c.markedSeq.Store(seq)
 		}
 	}
-	alive, err := h.st.SessionsAlive(ctx, sessions)
-	if err != nil {
-		h.log.Warn("chat: check sessions", "err", err)
+	if len(marks) == 0 {
 		return
 	}
-	members, err := h.st.MembershipsAlive(ctx, pairs)
-	if err != nil {
-		h.log.Warn("chat: check memberships", "err", err)
-		return
+	rm := make([]store.ReadMark, 0, len(marks))
+	for p, seq := range marks {
+		rm = append(rm, store.ReadMark{GroupID: p.GroupID, UserID: p.UserID, Seq: seq})
 	}
-	for _, c := range conns {
-		switch {
-		case !alive[c.cl.SessionID]:
-			c.close(websocket.ClosePolicyViolation, reasonSession)
-		case !members[store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}]:
-			c.close(websocket.ClosePolicyViolation, reasonGone)
-		}
+	ctx, cancel := context.WithTimeout(h.ctx, recheckWait)
+	defer cancel()
+	if err := h.st.MarkReadMany(ctx, rm); err != nil {
+		h.log.Warn("chat: save read markers", "err", err)
 	}
-	if len(marks) > 0 {
-		rm := make([]store.ReadMark, 0, len(marks))
-		for p, seq := range marks {
-			rm = append(rm, store.ReadMark{GroupID: p.GroupID, UserID: p.UserID, Seq: seq})
-		}
-		if err := h.st.MarkReadMany(ctx, rm); err != nil {
-			h.log.Warn("chat: save read markers", "err", err)
-		}
-	}
-	h.pruneLimiters(conns)
 }
 
 // pruneLimiters forgets the send budgets of members with no open socket whose budget is
