@@ -48,6 +48,14 @@ type Options struct {
 	// (1 per second sustained, bursts of 5).
 	SendRate  rate.Limit
 	SendBurst int
+	// ReactRate and ReactBurst limit each member's reaction toggles (5 per second, bursts
+	// of 10); EditRate and EditBurst their edits and removals (1 per second, bursts of 5).
+	ReactRate  rate.Limit
+	ReactBurst int
+	EditRate   rate.Limit
+	EditBurst  int
+	// Now is the rate limits' clock (time.Now); tests hold it still to count exactly.
+	Now func() time.Time
 	// CatchUpPage is how many missed messages one catch-up query loads (200).
 	CatchUpPage int
 }
@@ -65,9 +73,9 @@ type Hub struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // connections' goroutines and the hub's own loop
 
-	mu       sync.RWMutex
-	rooms    map[int64]*room
-	limiters map[int64]*rate.Limiter
+	mu     sync.RWMutex
+	rooms  map[int64]*room
+	limits limits // per-member rate limits (limits_member.go)
 
 	// revoke carries store changes that may end sockets' authorization to housekeeping;
 	// revokeAll is set when it overflowed (revoke.go).
@@ -120,12 +128,6 @@ func New(opt Options) (*Hub, error) {
 	if opt.ReadLimit <= 0 {
 		opt.ReadLimit = 64 << 10
 	}
-	if opt.SendRate <= 0 {
-		opt.SendRate = 1
-	}
-	if opt.SendBurst <= 0 {
-		opt.SendBurst = 5
-	}
 	if opt.CatchUpPage <= 0 {
 		opt.CatchUpPage = 200
 	}
@@ -133,7 +135,8 @@ func New(opt Options) (*Hub, error) {
 		opt.Logger = slog.Default()
 	}
 	h := &Hub{opt: opt, st: opt.Store, frames: opt.Frames, log: opt.Logger, pub: opt.Publisher,
-		rooms: make(map[int64]*room), limiters: make(map[int64]*rate.Limiter)}
+		rooms: make(map[int64]*room)}
+	h.limits = newLimits(&h.opt)
 	if h.pub == nil {
 		h.pub = localPublisher{h}
 	}
@@ -346,6 +349,16 @@ func (h *Hub) MessageChanged(m store.Message) {
 	h.pub.Publish(m.GroupID, &Frame{Data: b})
 }
 
+// ReactionsChanged publishes a message's new reaction counts alone.
+func (h *Hub) ReactionsChanged(m store.Message) {
+	b, err := h.frames.Reactions(m)
+	if err != nil {
+		h.log.Error("chat: render reactions", "group", m.GroupID, "message", m.ID, "err", err)
+		return
+	}
+	h.pub.Publish(m.GroupID, &Frame{Data: b})
+}
+
 // Post validates, rate-limits and durably writes a message, then returns it after commit.
 // Every sender path (the socket, or a plain form post) goes through here. The committer asks
 // authz, inside the transaction that writes the message, whether nm's session and author may
@@ -356,7 +369,7 @@ func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, erro
 		return store.Posted{}, err
 	}
 	nm.Body = body
-	if !h.limiter(nm.AuthorID).Allow() {
+	if !h.limits.sends.allow(nm.AuthorID) {
 		return store.Posted{}, ErrSlowDown
 	}
 	p, err := h.committer.Post(ctx, nm)
@@ -368,22 +381,6 @@ func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, erro
 	}
 	h.stopTyping(nm.GroupID, nm.AuthorID)
 	return p, nil
-}
-
-func (h *Hub) limiter(userID int64) *rate.Limiter {
-	h.mu.RLock()
-	l := h.limiters[userID]
-	h.mu.RUnlock()
-	if l != nil {
-		return l
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if l = h.limiters[userID]; l == nil {
-		l = rate.NewLimiter(h.opt.SendRate, h.opt.SendBurst)
-		h.limiters[userID] = l
-	}
-	return l
 }
 
 func (h *Hub) typing(groupID, userID int64, name string) {
@@ -586,20 +583,14 @@ func (h *Hub) saveReadMarks() {
 	}
 }
 
-// pruneLimiters forgets the send budgets of members with no open socket whose budget is
-// full again, so the map does not grow with every member who ever chatted.
+// pruneLimiters forgets the rate limits of members with no open socket whose budgets are
+// full again, so the maps do not grow with every member who ever chatted.
 func (h *Hub) pruneLimiters(conns []*conn) {
 	active := make(map[int64]bool, len(conns))
 	for _, c := range conns {
 		active[c.cl.UserID] = true
 	}
-	h.mu.Lock()
-	for id, l := range h.limiters {
-		if !active[id] && l.Tokens() >= float64(h.opt.SendBurst) {
-			delete(h.limiters, id)
-		}
-	}
-	h.mu.Unlock()
+	h.limits.prune(active)
 }
 
 // NewClientID returns a random idempotency key for a browser's next message.

@@ -71,6 +71,9 @@ func (testFrames) NewMessage(m store.Message) ([]byte, error) {
 func (testFrames) ChangedMessage(m store.Message) ([]byte, error) {
 	return fmt.Appendf(nil, `<q id="%d"></q>`, m.ID), nil
 }
+func (testFrames) Reactions(m store.Message) ([]byte, error) {
+	return fmt.Appendf(nil, `<r id="%d"></r>`, m.ID), nil
+}
 func (testFrames) Presence([]string) ([]byte, error) { return []byte("<presence/>"), nil }
 func (testFrames) Typing([]string) ([]byte, error)   { return []byte("<typing/>"), nil }
 func (testFrames) Sent(string) ([]byte, error)       { return []byte("<ack/>"), nil }

@@ -40,13 +40,17 @@ func (h *Hub) storeChanged(cs []store.Change) {
 		default:
 			continue
 		}
-		select {
-		case h.revoke <- c:
-		default:
-			// The queue is full, so housekeeping will wake and see this flag after it.
-			h.revokeAll.Store(true)
-			return
-		}
+		h.queueRecheck(c)
+	}
+}
+
+// queueRecheck hands a change to housekeeping without waiting.
+func (h *Hub) queueRecheck(c store.Change) {
+	select {
+	case h.revoke <- c:
+	default:
+		// The queue is full, so housekeeping will wake and see this flag after it.
+		h.revokeAll.Store(true)
 	}
 }
 
