@@ -81,6 +81,7 @@ type Hub struct {
 	// revokeAll is set when it overflowed (revoke.go).
 	revoke    chan store.Change
 	revokeAll atomic.Bool
+	authGen   atomic.Uint64
 }
 
 type room struct {
@@ -169,6 +170,9 @@ type Client struct {
 	GroupID     int64
 	// After is the last sequence the client has; -1 when it will say so in a resume frame.
 	After int64
+	// Checked is Hub.AuthGeneration read before the member's access was checked: the hub
+	// re-checks the socket if anything that could revoke it was announced since.
+	Checked uint64
 }
 
 // Attach takes over an upgraded socket: it registers the connection in its room and starts
@@ -188,6 +192,7 @@ func (h *Hub) Attach(ws *websocket.Conn, cl Client) {
 	}
 	p.count++
 	r.mu.Unlock()
+	h.admit(c)
 	h.wg.Add(2)
 	go c.writeLoop(ctx)
 	go c.readLoop(ctx)

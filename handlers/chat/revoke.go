@@ -40,6 +40,7 @@ func (h *Hub) storeChanged(cs []store.Change) {
 		default:
 			continue
 		}
+		h.authGen.Add(1) // before the hand-over: see admit
 		h.queueRecheck(c)
 	}
 }
@@ -51,6 +52,20 @@ func (h *Hub) queueRecheck(c store.Change) {
 	default:
 		// The queue is full, so housekeeping will wake and see this flag after it.
 		h.revokeAll.Store(true)
+	}
+}
+
+// AuthGeneration counts the changes that may have revoked sockets. The upgrade handler
+// reads it before it checks the member's access and passes it in Client.Checked.
+func (h *Hub) AuthGeneration() uint64 { return h.authGen.Load() }
+
+// admit closes the gap between the upgrade's access check and the socket joining its
+// room: a change announced in between may have been re-checked before the socket was
+// there to be found, so if any was, the new socket is re-checked too. It runs after the
+// socket is in its room.
+func (h *Hub) admit(c *conn) {
+	if h.authGen.Load() != c.cl.Checked {
+		h.queueRecheck(store.Change{Kind: store.ChangeSession, SessionID: c.cl.SessionID, UserID: c.cl.UserID})
 	}
 }
 

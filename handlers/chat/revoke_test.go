@@ -1,7 +1,11 @@
 package chat
 
 import (
+	"context"
 	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/hearth-community/hearth/store"
 )
@@ -50,5 +54,36 @@ func TestAffectedSockets(t *testing.T) {
 		if af.match(a) != tc.a || af.match(b) != tc.b {
 			t.Errorf("%s: match = %v, %v; want %v, %v", tc.name, af.match(a), af.match(b), tc.a, tc.b)
 		}
+	}
+}
+
+// TestSocketAttachedAfterARevocationIsRechecked: a member removed between the upgrade's
+// access check and the socket joining its room is not missed: the re-check of their change
+// may run before the socket is there, so the socket is re-checked when it arrives.
+func TestSocketAttachedAfterARevocationIsRechecked(t *testing.T) {
+	fx := newHubFixture(t) // its sockets say Checked 0: checked before any change below
+	if err := fx.st.Leave(context.Background(), fx.group, fx.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); len(fx.h.revoke) > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the change was never taken up")
+		}
+	}
+	ws, _, err := websocket.DefaultDialer.Dial(fx.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	_ = ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for {
+		_, _, err := ws.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if !websocket.IsCloseError(err, websocket.ClosePolicyViolation) {
+			t.Fatalf("socket of a removed member: %v, want close 1008", err)
+		}
+		return
 	}
 }
