@@ -204,3 +204,37 @@ func Administer(u *store.User) error {
 	}
 	return nil
 }
+
+// LiveRead decides from a Standing the store read just now whether an open chat socket may
+// stay open: its session must still be alive, then ReadGroup. The live re-check of open
+// sockets asks it.
+func LiveRead(st store.Standing) error {
+	s, g, err := live(st)
+	if err != nil {
+		return err
+	}
+	return ReadGroup(s, g)
+}
+
+// LivePost decides from a Standing read inside the transaction that writes a message
+// whether its sender may post it: their session must still be alive, then Post. The chat's
+// committer asks it for every message.
+func LivePost(st store.Standing) error {
+	s, g, err := live(st)
+	if err != nil {
+		return err
+	}
+	return Post(s, g)
+}
+
+func live(st store.Standing) (Subject, store.Group, error) {
+	switch {
+	case st.User == nil:
+		return Subject{}, store.Group{}, ErrNoAccount
+	case !st.SessionAlive:
+		return Subject{}, store.Group{}, ErrNoSession
+	case st.Group == nil:
+		return Subject{}, store.Group{}, ErrNotFound
+	}
+	return Subject{User: st.User, Membership: st.Membership}, *st.Group, nil
+}

@@ -203,7 +203,13 @@ func (f *chatFrames) ChangedMessage(m store.Message) ([]byte, error) {
 // view is what the chat_message template renders for m.
 func (f *chatFrames) view(m store.Message, slug string, oob bool) (chatMessageView, error) {
 	v := chatMessageView{M: m, Slug: slug, OOB: oob}
-	counts := v.Counts()
+	var err error
+	v.Reactions, err = f.reactionButtons(v.Counts())
+	return v, err
+}
+
+// reactionButtons renders the reaction buttons for a set of counts, once per set.
+func (f *chatFrames) reactionButtons(counts []store.ReactionCount) (template.HTML, error) {
 	var key strings.Builder
 	for i, c := range counts {
 		if i > 0 {
@@ -212,16 +218,31 @@ func (f *chatFrames) view(m store.Message, slug string, oob bool) (chatMessageVi
 		key.WriteString(strconv.Itoa(c.Count))
 	}
 	if html, ok := f.buttons.Get(key.String()); ok {
-		v.Reactions = html
-		return v, nil
+		return html, nil
 	}
 	b, err := f.render("chat_reactions", counts)
 	if err != nil {
-		return v, err
+		return "", err
 	}
-	v.Reactions = template.HTML(b) // rendered by html/template: already escaped
-	f.buttons.Add(key.String(), v.Reactions)
-	return v, nil
+	html := template.HTML(b) // rendered by html/template: already escaped
+	f.buttons.Add(key.String(), html)
+	return html, nil
+}
+
+// reactionsView is what the chat_reactions_live partial renders.
+type reactionsView struct {
+	ID      int64
+	Buttons template.HTML // from reactionButtons
+}
+
+// Reactions renders a live update of one message's reaction counts: its buttons alone,
+// swapped into the message's reactions form. No text of the message travels with it.
+func (f *chatFrames) Reactions(m store.Message) ([]byte, error) {
+	buttons, err := f.reactionButtons(chatMessageView{M: m}.Counts())
+	if err != nil {
+		return nil, err
+	}
+	return f.render("chat_reactions_live", reactionsView{ID: m.ID, Buttons: buttons})
 }
 
 // Presence renders who is here. The same list is asked for by every page view of a busy

@@ -30,6 +30,7 @@ func newUpgrader() websocket.Upgrader {
 // membership (a private group's outsider gets the usual 404) and that the page asking is
 // Hearth's own (Origin), hands the socket to the hub and returns.
 func (h *Handler) ChatSocket(c echo.Context) error {
+	checked := h.chat.AuthGeneration() // before the check: see chat.Client.Checked
 	gc, err := h.loadGroup(c, authz.ReadGroup)
 	if err != nil {
 		return err
@@ -50,7 +51,7 @@ func (h *Handler) ChatSocket(c echo.Context) error {
 	}
 	sess := currentSession(c)
 	h.chat.Attach(ws, chat.Client{UserID: gc.user.ID, SessionID: sess.ID, DisplayName: gc.user.DisplayName,
-		GroupID: gc.g.ID, After: after})
+		GroupID: gc.g.ID, After: after, Checked: checked})
 	return nil
 }
 

@@ -11,6 +11,9 @@ import (
 	"github.com/hearth-community/hearth/store"
 )
 
+// errEditSlowDown answers a member who edits or removes messages too quickly.
+var errEditSlowDown = &Error{Code: http.StatusTooManyRequests, Message: chat.ErrEditSlowDown.Error()}
+
 // messageError maps the store's refusals for changing a message.
 func messageError(err error) error {
 	switch {
@@ -75,6 +78,9 @@ func (h *Handler) MessageEdit(c echo.Context) error {
 	if verr != nil {
 		return h.renderMessage(c, http.StatusUnprocessableEntity, "chat_message_edit",
 			messageEditView{chatMessageView: chatMessageView{M: m, Slug: gc.g.Slug}, Body: c.FormValue("body"), Error: verr.Error()})
+	}
+	if !h.chat.AllowEdit(gc.user.ID) {
+		return errEditSlowDown
 	}
 	m, err = h.store.EditMessage(c.Request().Context(), m.ID, gc.user.ID, body)
 	if err != nil {

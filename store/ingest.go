@@ -12,9 +12,14 @@ import (
 
 // NewMessage is a message a member sends to a group.
 type NewMessage struct {
-	GroupID    int64
-	AuthorID   int64
-	AuthorName string // copied into the result, so the hot path needs no user lookup
+	GroupID int64
+	// SessionID is the session the author sends through (the socket's); with
+	// CommitterOptions.MayPost set, a message whose session has ended is refused.
+	SessionID int64
+	AuthorID  int64
+	// AuthorName is copied into the result when the committer reads no Standing (MayPost
+	// nil); otherwise the account's current display name is used.
+	AuthorName string
 	ClientID   string
 	Body       string
 }
@@ -29,6 +34,10 @@ type Posted struct {
 // ErrCommitterClosed is returned by Post after the committer stopped.
 var ErrCommitterClosed = errors.New("message committer stopped")
 
+// ErrRefused is wrapped, with MayPost's own error, by Post for a message its sender may no
+// longer post.
+var ErrRefused = errors.New("message refused")
+
 // CommitterOptions configure a Committer.
 type CommitterOptions struct {
 	// MaxBatch bounds how many messages share one transaction (default 512).
@@ -40,6 +49,13 @@ type CommitterOptions struct {
 	OnCommit func([]Message)
 	// Logger receives failures; defaults to slog.Default().
 	Logger *slog.Logger
+	// MayPost, if set, decides for each message, inside the transaction that writes it,
+	// whether its sender may still post to the group, from their Standing read in that same
+	// transaction (so a member removed, banned or logged out a moment ago cannot post). The
+	// store does not hold the policy: the chat passes authz's decision in. A refusal fails
+	// that message alone, with an error wrapping ErrRefused and MayPost's error. nil admits
+	// every message (tools and store tests).
+	MayPost func(Standing) error
 }
 
 // Committer is the single writer of chat messages. Posts arriving while a transaction is
@@ -54,9 +70,10 @@ type Committer struct {
 	stopOnce sync.Once
 	maxBatch int
 	onCommit func([]Message)
+	mayPost  func(Standing) error
 	log      *slog.Logger
 
-	insert, maxSeq, existing *sql.Stmt
+	insert, maxSeq, existing, standing *sql.Stmt
 }
 
 type postReq struct {
@@ -81,7 +98,7 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 		opts.Logger = slog.Default()
 	}
 	c := &Committer{s: s, reqs: make(chan *postReq, opts.MaxBatch), quit: make(chan struct{}), done: make(chan struct{}),
-		maxBatch: opts.MaxBatch, onCommit: opts.OnCommit, log: opts.Logger}
+		maxBatch: opts.MaxBatch, onCommit: opts.OnCommit, mayPost: opts.MayPost, log: opts.Logger}
 	var err error
 	if c.insert, err = s.w.PrepareContext(ctx, `
 		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at)
@@ -94,6 +111,9 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 	if c.existing, err = s.w.PrepareContext(ctx, `SELECT `+messageColumns+`
 		FROM messages m JOIN users u ON u.id = m.author_id WHERE m.author_id = CAST(? AS INTEGER) AND m.client_id = CAST(? AS TEXT)`); err != nil {
 		return nil, fmt.Errorf("prepare duplicate lookup: %w", err)
+	}
+	if c.standing, err = s.w.PrepareContext(ctx, standingOneSQL); err != nil {
+		return nil, fmt.Errorf("prepare standing lookup: %w", err)
 	}
 	go c.run()
 	return c, nil
@@ -132,7 +152,7 @@ func (c *Committer) Post(ctx context.Context, nm NewMessage) (Posted, error) {
 func (c *Committer) Close() error {
 	c.stopOnce.Do(func() { close(c.quit) })
 	<-c.done
-	return errors.Join(c.insert.Close(), c.maxSeq.Close(), c.existing.Close())
+	return errors.Join(c.insert.Close(), c.maxSeq.Close(), c.existing.Close(), c.standing.Close())
 }
 
 func (c *Committer) run() {
@@ -168,18 +188,36 @@ func (c *Committer) run() {
 }
 
 // commit writes one batch in one transaction. A row that fails on its own (say its author
-// was deleted a moment ago) fails only its sender: SQLite rolls back just that statement.
+// was deleted a moment ago, or MayPost refuses it) fails only its sender: SQLite rolls back
+// just that statement.
 func (c *Committer) commit(batch []*postReq) {
 	ctx := context.Background()
 	results := make([]postResult, len(batch))
 	var inserted []Message
 	err := c.s.InTx(ctx, func(tx *sql.Tx) error {
 		insert, maxSeq, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.maxSeq), tx.StmtContext(ctx, c.existing)
+		var standing *sql.Stmt
+		if c.mayPost != nil {
+			standing = tx.StmtContext(ctx, c.standing)
+		}
 		seqs := make(map[int64]int64, 4)
 		now := c.s.Now()
 		inserted = make([]Message, 0, len(batch))
 		for i, r := range batch {
 			nm := r.nm
+			if standing != nil {
+				st, err := c.s.standingTx(ctx, standing, Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID})
+				if err != nil {
+					return err
+				}
+				if err := c.mayPost(st); err != nil {
+					results[i].err = fmt.Errorf("%w: %w", ErrRefused, err)
+					continue
+				}
+				if st.User != nil {
+					nm.AuthorName = st.User.DisplayName
+				}
+			}
 			seq, ok := seqs[nm.GroupID]
 			if !ok {
 				if err := maxSeq.QueryRowContext(ctx, nm.GroupID).Scan(&seq); err != nil {

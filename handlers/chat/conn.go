@@ -180,10 +180,10 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 		c.problem("This message is missing its id; please reload the page.")
 		return
 	}
-	p, err := h.Post(ctx, store.NewMessage{GroupID: c.cl.GroupID, AuthorID: c.cl.UserID,
+	p, err := h.Post(ctx, store.NewMessage{GroupID: c.cl.GroupID, SessionID: c.cl.SessionID, AuthorID: c.cl.UserID,
 		AuthorName: c.cl.DisplayName, ClientID: in.ClientID, Body: in.Body})
 	switch {
-	case errors.Is(err, ErrEmpty), errors.Is(err, ErrTooLong), errors.Is(err, ErrSlowDown):
+	case isRefusal(err):
 		c.problem(err.Error())
 		return
 	case err != nil:

@@ -28,7 +28,9 @@
 //	<div hx-swap-oob="beforeend:#messages"><article id="msg-ID" class="msg" data-seq="SEQ">…</article></div>
 //	    a new message (catch-up and live alike), rendered by the same template as history
 //	<article id="msg-ID" class="msg" data-seq="SEQ" hx-swap-oob="outerHTML">…</article>
-//	    an edited, removed or reacted-to message
+//	    an edited or removed message
+//	<div id="reactions-ID" hx-swap-oob="innerHTML">…</div>
+//	    a message's new reaction counts: its buttons alone, swapped into form#reactions-ID
 //	#chat-presence, #chat-typing, #chat-error, #chat-client-id
 //	    who is here, who is typing, the last refusal ("slow down", too long, empty) and,
 //	    after a message is committed, a fresh client_id for the next one (the ack)
@@ -40,6 +42,7 @@
 // messages missing before a frame from the store before writing it.
 //
 // Close codes: 1008 when the member may no longer read the group (left, removed, logged
-// out, session revoked) — the extension does not reconnect; 1013 when the client could not
+// out, session revoked; the hub re-checks a socket as soon as the store announces a change
+// that concerns it, see revoke.go) — the extension does not reconnect; 1013 when the client could not
 // keep up, and 1012 when the server stops — it reconnects and resumes.
 package chat

@@ -71,8 +71,11 @@ func (f *Frame) since(last int64) (data []byte, gap bool) {
 type Frames interface {
 	// NewMessage is a message to append to the list.
 	NewMessage(m store.Message) ([]byte, error)
-	// ChangedMessage replaces a message in place (edited, removed, new reactions).
+	// ChangedMessage replaces a message in place (edited or removed).
 	ChangedMessage(m store.Message) ([]byte, error)
+	// Reactions replaces one message's reaction counts, and nothing else of it: a toggle
+	// then costs every receiver a few hundred bytes, not the whole message.
+	Reactions(m store.Message) ([]byte, error)
 	// Presence lists who has the group open now.
 	Presence(names []string) ([]byte, error)
 	// Typing lists who is typing now.

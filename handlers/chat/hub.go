@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -34,7 +36,11 @@ type Options struct {
 	// dropped; it must also stay well above how long a busy machine may leave the writing
 	// thread unscheduled, or healthy clients get dropped (20ms did, under a loaded test run).
 	DirectWait time.Duration
-	AuthEvery  time.Duration // live authorization check (2s)
+	// AuthEvery is the backstop re-check of every socket's authorization (30s). Sockets are
+	// re-checked at once when the store announces a change that concerns them; this catches
+	// what no change announces (a session that expires, a write from another process).
+	AuthEvery  time.Duration
+	MarkEvery  time.Duration // how often read positions are saved (2s)
 	FlushEvery time.Duration // presence and typing updates (500ms)
 	ResumeWait time.Duration // how long a client without ?after may take to send resume (2s)
 	TypingFor  time.Duration // how long a typing signal lasts (4s)
@@ -42,6 +48,14 @@ type Options struct {
 	// (1 per second sustained, bursts of 5).
 	SendRate  rate.Limit
 	SendBurst int
+	// ReactRate and ReactBurst limit each member's reaction toggles (5 per second, bursts
+	// of 10); EditRate and EditBurst their edits and removals (1 per second, bursts of 5).
+	ReactRate  rate.Limit
+	ReactBurst int
+	EditRate   rate.Limit
+	EditBurst  int
+	// Now is the rate limits' clock (time.Now); tests hold it still to count exactly.
+	Now func() time.Time
 	// CatchUpPage is how many missed messages one catch-up query loads (200).
 	CatchUpPage int
 }
@@ -59,9 +73,15 @@ type Hub struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // connections' goroutines and the hub's own loop
 
-	mu       sync.RWMutex
-	rooms    map[int64]*room
-	limiters map[int64]*rate.Limiter
+	mu     sync.RWMutex
+	rooms  map[int64]*room
+	limits limits // per-member rate limits (limits_member.go)
+
+	// revoke carries store changes that may end sockets' authorization to housekeeping;
+	// revokeAll is set when it overflowed (revoke.go).
+	revoke    chan store.Change
+	revokeAll atomic.Bool
+	authGen   atomic.Uint64
 }
 
 type room struct {
@@ -98,7 +118,8 @@ func New(opt Options) (*Hub, error) {
 	def(&opt.PongWait, 60*time.Second)
 	def(&opt.WriteWait, 10*time.Second)
 	def(&opt.DirectWait, 250*time.Millisecond)
-	def(&opt.AuthEvery, 2*time.Second)
+	def(&opt.AuthEvery, 30*time.Second)
+	def(&opt.MarkEvery, 2*time.Second)
 	def(&opt.FlushEvery, 500*time.Millisecond)
 	def(&opt.ResumeWait, 2*time.Second)
 	def(&opt.TypingFor, 4*time.Second)
@@ -108,12 +129,6 @@ func New(opt Options) (*Hub, error) {
 	if opt.ReadLimit <= 0 {
 		opt.ReadLimit = 64 << 10
 	}
-	if opt.SendRate <= 0 {
-		opt.SendRate = 1
-	}
-	if opt.SendBurst <= 0 {
-		opt.SendBurst = 5
-	}
 	if opt.CatchUpPage <= 0 {
 		opt.CatchUpPage = 200
 	}
@@ -121,17 +136,19 @@ func New(opt Options) (*Hub, error) {
 		opt.Logger = slog.Default()
 	}
 	h := &Hub{opt: opt, st: opt.Store, frames: opt.Frames, log: opt.Logger, pub: opt.Publisher,
-		rooms: make(map[int64]*room), limiters: make(map[int64]*rate.Limiter)}
+		rooms: make(map[int64]*room)}
+	h.limits = newLimits(&h.opt)
 	if h.pub == nil {
 		h.pub = localPublisher{h}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
-	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger})
+	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger, MayPost: authz.LivePost})
 	if err != nil {
 		h.cancel()
 		return nil, fmt.Errorf("chat hub: %w", err)
 	}
 	h.committer = c
+	h.followChanges()
 	h.wg.Add(1)
 	go h.housekeeping()
 	return h, nil
@@ -153,6 +170,9 @@ type Client struct {
 	GroupID     int64
 	// After is the last sequence the client has; -1 when it will say so in a resume frame.
 	After int64
+	// Checked is Hub.AuthGeneration read before the member's access was checked: the hub
+	// re-checks the socket if anything that could revoke it was announced since.
+	Checked uint64
 }
 
 // Attach takes over an upgraded socket: it registers the connection in its room and starts
@@ -172,6 +192,7 @@ func (h *Hub) Attach(ws *websocket.Conn, cl Client) {
 	}
 	p.count++
 	r.mu.Unlock()
+	h.admit(c)
 	h.wg.Add(2)
 	go c.writeLoop(ctx)
 	go c.readLoop(ctx)
@@ -333,39 +354,38 @@ func (h *Hub) MessageChanged(m store.Message) {
 	h.pub.Publish(m.GroupID, &Frame{Data: b})
 }
 
+// ReactionsChanged publishes a message's new reaction counts alone.
+func (h *Hub) ReactionsChanged(m store.Message) {
+	b, err := h.frames.Reactions(m)
+	if err != nil {
+		h.log.Error("chat: render reactions", "group", m.GroupID, "message", m.ID, "err", err)
+		return
+	}
+	h.pub.Publish(m.GroupID, &Frame{Data: b})
+}
+
 // Post validates, rate-limits and durably writes a message, then returns it after commit.
-// Every sender path (the socket, or a plain form post) goes through here.
+// Every sender path (the socket, or a plain form post) goes through here. The committer asks
+// authz, inside the transaction that writes the message, whether nm's session and author may
+// still post to the group; a refusal comes back as ErrSignedOut or ErrNotMember.
 func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, error) {
 	body, err := CheckBody(nm.Body)
 	if err != nil {
 		return store.Posted{}, err
 	}
 	nm.Body = body
-	if !h.limiter(nm.AuthorID).Allow() {
+	if !h.limits.sends.allow(nm.AuthorID) {
 		return store.Posted{}, ErrSlowDown
 	}
 	p, err := h.committer.Post(ctx, nm)
 	if err != nil {
+		if r := refusedBy(err); r != nil {
+			return store.Posted{}, r
+		}
 		return store.Posted{}, fmt.Errorf("post message: %w", err)
 	}
 	h.stopTyping(nm.GroupID, nm.AuthorID)
 	return p, nil
-}
-
-func (h *Hub) limiter(userID int64) *rate.Limiter {
-	h.mu.RLock()
-	l := h.limiters[userID]
-	h.mu.RUnlock()
-	if l != nil {
-		return l
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if l = h.limiters[userID]; l == nil {
-		l = rate.NewLimiter(h.opt.SendRate, h.opt.SendBurst)
-		h.limiters[userID] = l
-	}
-	return l
 }
 
 func (h *Hub) typing(groupID, userID int64, name string) {
@@ -460,21 +480,28 @@ func (h *Hub) snapshot() []*conn {
 	return out
 }
 
-// housekeeping flushes presence and typing, re-checks authorization and saves read markers.
+// housekeeping flushes presence and typing, re-checks authorization (when the store
+// announces a change, and as a slow backstop) and saves read markers.
 func (h *Hub) housekeeping() {
 	defer h.wg.Done()
 	flush := time.NewTicker(h.opt.FlushEvery)
 	defer flush.Stop()
 	auth := time.NewTicker(h.opt.AuthEvery)
 	defer auth.Stop()
+	marks := time.NewTicker(h.opt.MarkEvery)
+	defer marks.Stop()
 	for {
 		select {
 		case <-h.ctx.Done():
 			return
 		case <-flush.C:
 			h.flushRooms()
+		case c := <-h.revoke:
+			h.revoked(c)
 		case <-auth.C:
 			h.checkAuth()
+		case <-marks.C:
+			h.saveReadMarks()
 		}
 	}
 }
@@ -524,72 +551,51 @@ func (h *Hub) flushRooms() {
 	}
 }
 
-// checkAuth closes sockets whose session ended or whose member left the group, even when
-// that happened on another node, and saves how far each member has read.
+// checkAuth is the backstop: it re-checks every socket, even when nothing was announced
+// (a session that expired, a change made by another process or node), and forgets idle
+// members' rate limits.
 func (h *Hub) checkAuth() {
 	conns := h.snapshot()
-	if len(conns) == 0 {
-		h.pruneLimiters(nil)
-		return
-	}
-	ctx, cancel := context.WithTimeout(h.ctx, h.opt.AuthEvery)
-	defer cancel()
-	sessions := make([]int64, 0, len(conns))
-	pairs := make([]store.MemberPair, 0, len(conns))
-	marks := map[store.MemberPair]int64{}
-	for _, c := range conns {
-		sessions = append(sessions, c.cl.SessionID)
-		p := store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}
-		pairs = append(pairs, p)
-		if seq := c.lastSeq.Load(); seq > c.markedSeq.Load() {
-			marks[p] = max(marks[p], seq)
-			c.markedSeq.Store(seq)
-		}
-	}
-	alive, err := h.st.SessionsAlive(ctx, sessions)
-	if err != nil {
-		h.log.Warn("chat: check sessions", "err", err)
-		return
-	}
-	members, err := h.st.MembershipsAlive(ctx, pairs)
-	if err != nil {
-		h.log.Warn("chat: check memberships", "err", err)
-		return
-	}
-	for _, c := range conns {
-		switch {
-		case !alive[c.cl.SessionID]:
-			c.close(websocket.ClosePolicyViolation, reasonSession)
-		case !members[store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}]:
-			c.close(websocket.ClosePolicyViolation, reasonGone)
-		}
-	}
-	if len(marks) > 0 {
-		rm := make([]store.ReadMark, 0, len(marks))
-		for p, seq := range marks {
-			rm = append(rm, store.ReadMark{GroupID: p.GroupID, UserID: p.UserID, Seq: seq})
-		}
-		if err := h.st.MarkReadMany(ctx, rm); err != nil {
-			h.log.Warn("chat: save read markers", "err", err)
-		}
+	if len(conns) > 0 {
+		h.recheck(conns)
 	}
 	h.pruneLimiters(conns)
 }
 
-// pruneLimiters forgets the send budgets of members with no open socket whose budget is
-// full again, so the map does not grow with every member who ever chatted.
+// saveReadMarks saves how far each open socket's member has read, in one transaction. It
+// queries nothing when nobody received anything new.
+func (h *Hub) saveReadMarks() {
+	conns := h.snapshot()
+	marks := map[store.MemberPair]int64{}
+	for _, c := range conns {
+		if seq := c.lastSeq.Load(); seq > c.markedSeq.Load() {
+			p := store.MemberPair{GroupID: c.cl.GroupID, UserID: c.cl.UserID}
+			marks[p] = max(marks[p], seq)
+			c.markedSeq.Store(seq)
+		}
+	}
+	if len(marks) == 0 {
+		return
+	}
+	rm := make([]store.ReadMark, 0, len(marks))
+	for p, seq := range marks {
+		rm = append(rm, store.ReadMark{GroupID: p.GroupID, UserID: p.UserID, Seq: seq})
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, recheckWait)
+	defer cancel()
+	if err := h.st.MarkReadMany(ctx, rm); err != nil {
+		h.log.Warn("chat: save read markers", "err", err)
+	}
+}
+
+// pruneLimiters forgets the rate limits of members with no open socket whose budgets are
+// full again, so the maps do not grow with every member who ever chatted.
 func (h *Hub) pruneLimiters(conns []*conn) {
 	active := make(map[int64]bool, len(conns))
 	for _, c := range conns {
 		active[c.cl.UserID] = true
 	}
-	h.mu.Lock()
-	for id, l := range h.limiters {
-		if !active[id] && l.Tokens() >= float64(h.opt.SendBurst) {
-			delete(h.limiters, id)
-		}
-	}
-	h.mu.Unlock()
+	h.limits.prune(active)
 }
 
 // NewClientID returns a random idempotency key for a browser's next message.

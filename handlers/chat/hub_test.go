@@ -71,6 +71,9 @@ func (testFrames) NewMessage(m store.Message) ([]byte, error) {
 func (testFrames) ChangedMessage(m store.Message) ([]byte, error) {
 	return fmt.Appendf(nil, `<q id="%d"></q>`, m.ID), nil
 }
+func (testFrames) Reactions(m store.Message) ([]byte, error) {
+	return fmt.Appendf(nil, `<r id="%d"></r>`, m.ID), nil
+}
 func (testFrames) Presence([]string) ([]byte, error) { return []byte("<presence/>"), nil }
 func (testFrames) Typing([]string) ([]byte, error)   { return []byte("<typing/>"), nil }
 func (testFrames) Sent(string) ([]byte, error)       { return []byte("<ack/>"), nil }
@@ -92,13 +95,14 @@ func (r *recorder) Publish(groupID int64, f *Frame) {
 }
 
 type hubFixture struct {
-	t     *testing.T
-	h     *Hub
-	st    *store.Store
-	pub   *recorder
-	group int64
-	user  store.User
-	url   string
+	t       *testing.T
+	h       *Hub
+	st      *store.Store
+	pub     *recorder
+	group   int64
+	user    store.User
+	session int64
+	url     string
 }
 
 func newHubFixture(t *testing.T) *hubFixture {
@@ -120,6 +124,14 @@ func newHubFixture(t *testing.T) *hubFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The committer posts only for a member with a live session.
+	if err := st.Join(ctx, g.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := st.CreateSession(ctx, u.ID, []byte("fixture"), time.Hour, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	pub := &recorder{}
 	h, err := New(Options{Store: st, Frames: testFrames{}, Publisher: pub, SendRate: 1e6, SendBurst: 1e6,
 		ResumeWait: 5 * time.Second, FlushEvery: time.Hour, AuthEvery: time.Hour})
@@ -134,17 +146,17 @@ func newHubFixture(t *testing.T) *hubFixture {
 			return
 		}
 		after, _ := ParseAfter(r.URL.Query().Get("after"))
-		h.Attach(ws, Client{UserID: u.ID, SessionID: 1, DisplayName: u.DisplayName, GroupID: g.ID, After: after})
+		h.Attach(ws, Client{UserID: u.ID, SessionID: sess.ID, DisplayName: u.DisplayName, GroupID: g.ID, After: after})
 	}))
 	t.Cleanup(srv.Close)
-	return &hubFixture{t: t, h: h, st: st, pub: pub, group: g.ID, user: u, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+	return &hubFixture{t: t, h: h, st: st, pub: pub, group: g.ID, user: u, session: sess.ID, url: "ws" + strings.TrimPrefix(srv.URL, "http")}
 }
 
 // post commits messages through the hub; the recorder keeps their frames from the sockets.
 func (fx *hubFixture) post(from, to int) {
 	fx.t.Helper()
 	for i := from; i <= to; i++ {
-		if _, err := fx.h.Post(context.Background(), store.NewMessage{GroupID: fx.group, AuthorID: fx.user.ID,
+		if _, err := fx.h.Post(context.Background(), store.NewMessage{GroupID: fx.group, SessionID: fx.session, AuthorID: fx.user.ID,
 			AuthorName: fx.user.DisplayName, ClientID: fmt.Sprint("c", i), Body: fmt.Sprint("m", i)}); err != nil {
 			fx.t.Fatal(err)
 		}

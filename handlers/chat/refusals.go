@@ -1,0 +1,39 @@
+package chat
+
+import (
+	"errors"
+
+	"github.com/hearth-community/hearth/authz"
+	"github.com/hearth-community/hearth/store"
+)
+
+// Refusals of a message by the policy, shown to the sender as is.
+var (
+	ErrSignedOut = errors.New("You have been signed out. Please log in again to keep chatting.")
+	ErrNotMember = errors.New("You are no longer a member of this group.")
+	ErrArchived  = errors.New("This group is archived: it can be read, but it takes no new messages.")
+)
+
+// isRefusal reports whether err is a refusal the sender sees as is, beside the compose box.
+func isRefusal(err error) bool {
+	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived} {
+		if errors.Is(err, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusedBy maps the committer's refusal of a message (authz's decision, wrapped in
+// store.ErrRefused) to what the sender is told; nil when err is no refusal.
+func refusedBy(err error) error {
+	switch {
+	case !errors.Is(err, store.ErrRefused):
+		return nil
+	case errors.Is(err, authz.ErrNoSession), errors.Is(err, authz.ErrNoAccount):
+		return ErrSignedOut
+	case errors.Is(err, authz.ErrArchived):
+		return ErrArchived
+	}
+	return ErrNotMember
+}
