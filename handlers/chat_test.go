@@ -29,6 +29,10 @@ func fastChat(o *chat.Options) {
 	o.ResumeWait = 300 * time.Millisecond
 }
 
+// waitLong is how long a test waits for an event before failing: generous, because a busy
+// machine running -race may be slow, and a passing test never waits it out.
+const waitLong = 20 * time.Second
+
 func newChatApp(t *testing.T, tune ...func(*chat.Options)) *handlerstest.App {
 	return handlerstest.New(t, handlerstest.WithChat(func(o *chat.Options) {
 		fastChat(o)
@@ -180,7 +184,7 @@ func TestChatTwoMembersExchangeMessages(t *testing.T) {
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
 
 	wa.send("Hello <b>there</b> https://example.org/x?y=1 @peer_ben", "a-1")
-	wb.until(3*time.Second, "ben sees ana's message", func() bool { return len(wb.seqs) == 1 })
+	wb.until(waitLong, "ben sees ana's message", func() bool { return len(wb.seqs) == 1 })
 	if got := wb.body[1]; got != "Hello <b>there</b> https://example.org/x?y=1 @peer_ben" {
 		t.Fatalf("body text = %q", got)
 	}
@@ -196,10 +200,10 @@ func TestChatTwoMembersExchangeMessages(t *testing.T) {
 	if body.Find(`.mention[data-mention="peer_ben"]`).Length() != 1 {
 		t.Error("mention not marked")
 	}
-	wa.until(3*time.Second, "ana's own message and ack", func() bool { return len(wa.seqs) == 1 && wa.acks == 1 })
+	wa.until(waitLong, "ana's own message and ack", func() bool { return len(wa.seqs) == 1 && wa.acks == 1 })
 
 	wb.send("Hi Ana, welcome", "b-1")
-	wa.until(3*time.Second, "ana sees ben's reply", func() bool { return len(wa.seqs) == 2 })
+	wa.until(waitLong, "ana sees ben's reply", func() bool { return len(wa.seqs) == 2 })
 	if wa.body[2] != "Hi Ana, welcome" {
 		t.Fatalf("ana got %q", wa.body[2])
 	}
@@ -258,7 +262,7 @@ func TestChatRefusesOutsidersAndForeignOrigins(t *testing.T) {
 	// Only the member's own socket carries the message.
 	wmod := mustDial(t, app, mod, "hidden", "?after=0")
 	wm.send("private words", "m1")
-	wmod.until(3*time.Second, "moderator receives", func() bool { return len(wmod.seqs) == 1 })
+	wmod.until(waitLong, "moderator receives", func() bool { return len(wmod.seqs) == 1 })
 }
 
 func TestChatPrivateGroupNotFoundParity(t *testing.T) {
@@ -304,8 +308,8 @@ func TestChatResendGivesOneRowOneBroadcast(t *testing.T) {
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
 	wa.send("only once", "same-id")
 	wa.send("only once", "same-id")
-	wa.until(3*time.Second, "two acks", func() bool { return wa.acks == 2 })
-	wb.until(3*time.Second, "one message", func() bool { return len(wb.seqs) == 1 })
+	wa.until(waitLong, "two acks", func() bool { return wa.acks == 2 })
+	wb.until(waitLong, "one message", func() bool { return len(wb.seqs) == 1 })
 	wb.quiet(300 * time.Millisecond)
 	if len(wa.seqs) != 1 {
 		t.Fatalf("sender got %v", wa.seqs)
@@ -318,7 +322,7 @@ func TestChatResendGivesOneRowOneBroadcast(t *testing.T) {
 	// one that has not seen it gets the original.
 	wc := mustDial(t, app, a, "welcome", "?after=0")
 	wc.send("only once", "same-id")
-	wc.until(3*time.Second, "ack on new socket", func() bool { return wc.acks == 1 && len(wc.seqs) == 1 })
+	wc.until(waitLong, "ack on new socket", func() bool { return wc.acks == 1 && len(wc.seqs) == 1 })
 	wb.quiet(200 * time.Millisecond)
 }
 
@@ -331,14 +335,14 @@ func TestChatReconnectCatchesUpExactly(t *testing.T) {
 	for i := 1; i <= 6; i++ {
 		wa.send(fmt.Sprint("m", i), fmt.Sprint("c", i))
 	}
-	wa.until(3*time.Second, "six messages", func() bool { return len(wa.seqs) == 6 })
+	wa.until(waitLong, "six messages", func() bool { return len(wa.seqs) == 6 })
 
 	// ?after=N: exactly the missed ones, in order.
 	wb := mustDial(t, app, b, "welcome", "?after=2")
-	wb.until(3*time.Second, "catch-up", func() bool { return len(wb.seqs) == 4 })
+	wb.until(waitLong, "catch-up", func() bool { return len(wb.seqs) == 4 })
 	// Messages sent during and after catch-up arrive once, in order.
 	wa.send("m7", "c7")
-	wb.until(3*time.Second, "live after catch-up", func() bool { return len(wb.seqs) == 5 })
+	wb.until(waitLong, "live after catch-up", func() bool { return len(wb.seqs) == 5 })
 	wb.quiet(200 * time.Millisecond)
 	if fmt.Sprint(wb.seqs) != "[3 4 5 6 7]" {
 		t.Fatalf("seqs = %v", wb.seqs)
@@ -349,40 +353,43 @@ func TestChatReconnectCatchesUpExactly(t *testing.T) {
 	if err := wr.ws.WriteMessage(websocket.TextMessage, []byte(`{"resume":"5"}`)); err != nil {
 		t.Fatal(err)
 	}
-	wr.until(3*time.Second, "resume catch-up", func() bool { return len(wr.seqs) == 2 })
+	wr.until(waitLong, "resume catch-up", func() bool { return len(wr.seqs) == 2 })
 	if fmt.Sprint(wr.seqs) != "[6 7]" || wr.body[6] != "m6" {
 		t.Fatalf("resume seqs = %v", wr.seqs)
 	}
-	// Without ?after or resume the socket starts at the end.
+	// Without ?after or resume the socket starts at the end as of connecting: a message
+	// sent while it waits for a resume frame still reaches it.
 	wn := mustDial(t, app, b, "welcome", "")
-	time.Sleep(400 * time.Millisecond)
 	wa.send("m8", "c8")
-	wn.until(3*time.Second, "live only", func() bool { return len(wn.seqs) == 1 })
+	wn.until(waitLong, "live only", func() bool { return len(wn.seqs) == 1 })
 	if wn.seqs[0] != 8 {
 		t.Fatalf("fresh socket got %v", wn.seqs)
 	}
 }
 
+// TestChatSlowClientDoesNotDelayOthers: while a member's client has stopped reading (its
+// socket's buffers full, the writer blocked on it) the other members of the room receive
+// everything. The assertion is an order, not a time: every message reached the reader
+// while the slow client was still connected and blocked. (The slow client is kept: its
+// queue bounds and write deadline are raised; TestSocketOverByteBoundDropped in
+// handlers/chat covers dropping it.)
 func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 	app := newChatApp(t, func(o *chat.Options) {
-		// The sender here posts as fast as commits go (thousands a second, far above any
-		// member's limit), so readers get a deep queue; the slow client is still dropped once
-		// a write to it blocks for WriteWait.
-		o.SendRate, o.SendBurst, o.QueueLen, o.WriteWait = 10000, 10000, 2048, time.Second
+		// The sender here posts as fast as commits go, far above any member's limit.
+		o.SendRate, o.SendBurst = 10000, 10000
+		o.QueueLen, o.MaxQueuedBytes, o.WriteWait = 1<<14, 64<<20, time.Minute
 	})
 	a, b, s := app.Member("ana"), app.Member("ben"), app.Member("sid")
 	for _, c := range []*handlerstest.Client{a, b, s} {
 		joinGroup(t, c, "welcome")
 	}
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
-	slow := dialSlow(t, app, s, "welcome")                      // never reads
+	dialSlow(t, app, s, "welcome")                              // never reads
 	big := strings.Repeat("a long and heartfelt message ", 130) // ~3.8k chars
-	const n = 1200                                              // ~6 MB of frames: more than the kernel buffers between server and slow client
-	start := time.Now()
-	go func() { // the sender reads too, or it would be the slow one
+	const n = 600                                               // ~2.3 MB of frames: more than the kernel buffers between server and slow client
+	go func() {                                                 // the sender reads too, or it would be the slow one
 		for {
 			if _, _, err := wa.ws.ReadMessage(); err != nil {
-				t.Logf("sender socket: %v", err)
 				return
 			}
 		}
@@ -396,7 +403,7 @@ func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 		}
 	}()
 	got := 0
-	_ = wb.ws.SetReadDeadline(time.Now().Add(20 * time.Second))
+	_ = wb.ws.SetReadDeadline(time.Now().Add(2 * time.Minute))
 	for got < n {
 		_, data, err := wb.ws.ReadMessage()
 		if err != nil {
@@ -404,23 +411,10 @@ func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 		}
 		got += strings.Count(string(data), ` data-seq="`)
 	}
-	t.Logf("%d messages reached the reading client in %v", n, time.Since(start))
-	if d := time.Since(start); d > 8*time.Second {
-		t.Fatalf("delivery took %v", d)
-	}
-	// The slow socket was dropped (1013, or cut when even the close frame could not be
-	// written) instead of holding the room back.
-	time.Sleep(2 * time.Second) // past WriteWait: the blocked write to it has failed by now
-	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for {
-		_, _, err := slow.ReadMessage()
-		if err == nil {
-			continue
-		}
-		if !websocket.IsCloseError(err, websocket.CloseTryAgainLater, websocket.CloseAbnormalClosure) {
-			t.Fatalf("slow client: %v, want it dropped", err)
-		}
-		break
+	// All three are still online: the slow client was neither dropped nor waited for.
+	card := a.Get("/groups").Doc(t).Find("#group-welcome .online-count").Text()
+	if !strings.Contains(card, "3 online") {
+		t.Fatalf("online after the reader got everything: %q, want the slow client still connected", card)
 	}
 }
 
@@ -454,7 +448,7 @@ func TestChatRevocationClosesSocket(t *testing.T) {
 	expectClose := func(t *testing.T, w *wsClient, code int) {
 		t.Helper()
 		start := time.Now()
-		_ = w.ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_ = w.ws.SetReadDeadline(time.Now().Add(waitLong))
 		for {
 			_, _, err := w.ws.ReadMessage()
 			if err == nil {
@@ -526,7 +520,7 @@ func TestChatEditDeleteReactPropagate(t *testing.T) {
 	joinGroup(t, b, "welcome")
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
 	wa.send("first try", "e1")
-	wb.until(3*time.Second, "message", func() bool { return len(wb.seqs) == 1 })
+	wb.until(waitLong, "message", func() bool { return len(wb.seqs) == 1 })
 	_ = wa
 	hx := func(c *handlerstest.Client, path string, form url.Values) *handlerstest.Response {
 		return c.PostRaw(path, form, http.Header{"Hx-Request": {"true"}, "X-Csrf-Token": {c.CSRF()}})
@@ -537,19 +531,19 @@ func TestChatEditDeleteReactPropagate(t *testing.T) {
 	if r := hx(a, "/groups/welcome/messages/1/edit", url.Values{"body": {"second try"}}); r.Status != http.StatusOK {
 		t.Fatalf("edit: %d %s", r.Status, r.Body)
 	}
-	wb.until(3*time.Second, "edit", func() bool {
+	wb.until(waitLong, "edit", func() bool {
 		return strings.Contains(wb.msgs[1], "second try") && strings.Contains(wb.msgs[1], "edited")
 	})
 
 	if r := hx(b, "/groups/welcome/messages/1/react", url.Values{"kind": {"heart"}}); r.Status != http.StatusNoContent {
 		t.Fatalf("react: %d", r.Status)
 	}
-	wb.until(3*time.Second, "reaction", func() bool { return strings.Contains(wb.reactions[1], `class="reaction-count">1<`) })
+	wb.until(waitLong, "reaction", func() bool { return strings.Contains(wb.reactions[1], `class="reaction-count">1<`) })
 
 	if r := hx(a, "/groups/welcome/messages/1/delete", nil); r.Status != http.StatusOK {
 		t.Fatalf("delete: %d", r.Status)
 	}
-	wb.until(3*time.Second, "removal", func() bool { return strings.Contains(wb.msgs[1], "message removed") })
+	wb.until(waitLong, "removal", func() bool { return strings.Contains(wb.msgs[1], "message removed") })
 	if strings.Contains(wb.msgs[1], "second try") {
 		t.Fatal("removed text still sent")
 	}
@@ -563,12 +557,12 @@ func TestChatLimits(t *testing.T) {
 	joinGroup(t, a, "welcome")
 	w := mustDial(t, app, a, "welcome", "?after=0")
 	w.send(strings.Repeat("x", chat.MaxBodyChars+1), "l1")
-	w.until(3*time.Second, "too long", func() bool { return len(w.errs) == 1 })
+	w.until(waitLong, "too long", func() bool { return len(w.errs) == 1 })
 	if !strings.Contains(w.errs[0], "4,000") {
 		t.Fatalf("error = %q", w.errs[0])
 	}
 	w.send("   \n ", "l2")
-	w.until(3*time.Second, "empty", func() bool { return len(w.errs) == 2 })
+	w.until(waitLong, "empty", func() bool { return len(w.errs) == 2 })
 	if !strings.Contains(w.errs[1], "empty") {
 		t.Fatalf("error = %q", w.errs[1])
 	}
@@ -576,14 +570,17 @@ func TestChatLimits(t *testing.T) {
 	for i := range 8 {
 		w.send("quick", fmt.Sprint("q", i))
 	}
-	w.until(3*time.Second, "slow down", func() bool { return len(w.errs) >= 3 })
-	if !strings.Contains(w.errs[2], "slow down") {
-		t.Fatalf("error = %q", w.errs[2])
+	// Each of the 9 gets an answer: an ack or a refusal. The limiter refills in real time
+	// (1 a second), so a slow run may admit a sixth: assert the burst and the refusal, not
+	// an exact count.
+	w.until(waitLong, "an answer to each", func() bool { return w.acks+len(w.errs)-2 == 9 })
+	if len(w.errs) < 3 || !strings.Contains(w.errs[2], "slow down") {
+		t.Fatalf("errors = %q, want a slow down", w.errs)
 	}
-	w.until(3*time.Second, "burst accepted", func() bool { return len(w.seqs) == 5 })
+	w.until(waitLong, "the accepted messages", func() bool { return len(w.seqs) == w.acks })
 	g, _ := app.Store.GroupBySlug(context.Background(), "welcome")
-	if n, _ := app.Store.CountMessages(context.Background(), g.ID); n != 5 {
-		t.Fatalf("%d rows, want the burst of 5", n)
+	if n, _ := app.Store.CountMessages(context.Background(), g.ID); n != w.acks || n < 5 || n == 9 {
+		t.Fatalf("%d rows for %d acks; want the burst of 5 (or a little more on a slow run), never all 9", n, w.acks)
 	}
 }
 
@@ -596,7 +593,7 @@ func TestChatPresenceAndTyping(t *testing.T) {
 	var presence, typing string
 	watch := func(w *wsClient) func() error {
 		return func() error {
-			_ = w.ws.SetReadDeadline(time.Now().Add(3 * time.Second))
+			_ = w.ws.SetReadDeadline(time.Now().Add(waitLong))
 			_, data, err := w.ws.ReadMessage()
 			if err != nil {
 				return err
@@ -646,7 +643,28 @@ func TestChatNoGoroutineLeaks(t *testing.T) {
 		joinGroup(t, a, "welcome")
 		w := mustDial(t, app, a, "welcome", "?after=0")
 		w.send("hello", "g1")
-		w.until(3*time.Second, "message", func() bool { return len(w.seqs) == 1 })
+		w.until(waitLong, "message", func() bool { return len(w.seqs) == 1 })
 		a.HTTP.CloseIdleConnections()
 	})
+}
+
+// TestChatNoResumeStartsAtConnect: a socket opened without ?after that never sends a resume
+// frame starts at the group's end as of connecting, so a message sent while it waits for
+// the resume frame reaches it (it used to start at the end measured when the wait ran out,
+// and never received that message).
+func TestChatNoResumeStartsAtConnect(t *testing.T) {
+	app := newChatApp(t, func(o *chat.Options) { o.ResumeWait = 2 * time.Second })
+	a, b := app.Member("ana"), app.Member("ben")
+	joinGroup(t, a, "welcome")
+	joinGroup(t, b, "welcome")
+	wa := mustDial(t, app, a, "welcome", "?after=0")
+	wa.send("before ben connects", "n1")
+	wa.until(waitLong, "the first message", func() bool { return len(wa.seqs) == 1 })
+	wb := mustDial(t, app, b, "welcome", "") // no ?after, no resume frame
+	wa.send("while ben's socket waits", "n2")
+	wa.until(waitLong, "the second message committed", func() bool { return len(wa.seqs) == 2 })
+	wb.until(waitLong, "the message sent during the resume wait", func() bool { return len(wb.seqs) == 1 })
+	if wb.seqs[0] != 2 {
+		t.Fatalf("ben got %v, want [2]", wb.seqs)
+	}
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync"
@@ -43,6 +45,14 @@ func (h *Handler) ChatSocket(c echo.Context) error {
 	if !ok {
 		return &Error{Code: http.StatusBadRequest, Message: "after must be a message sequence number."}
 	}
+	var end int64
+	if after < 0 {
+		// Where the socket starts if the page sends no resume frame: the end as of now,
+		// before the client can see the socket open and expect what it sends next.
+		if end, err = h.store.LastSeq(r.Context(), gc.g.ID); err != nil {
+			return internal(fmt.Errorf("load the group's last message: %w", err))
+		}
+	}
 	ws, err := h.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
 		// The upgrader has answered the client already.
@@ -50,8 +60,13 @@ func (h *Handler) ChatSocket(c echo.Context) error {
 		return nil
 	}
 	sess := currentSession(c)
-	h.chat.Attach(ws, chat.Client{UserID: gc.user.ID, SessionID: sess.ID, DisplayName: gc.user.DisplayName,
-		GroupID: gc.g.ID, After: after, Checked: checked})
+	err = h.chat.Attach(ws, chat.Client{UserID: gc.user.ID, SessionID: sess.ID, DisplayName: gc.user.DisplayName,
+		GroupID: gc.g.ID, After: after, End: end, IP: c.RealIP(), Checked: checked})
+	var tooMany *chat.TooManySocketsError
+	if errors.As(err, &tooMany) {
+		// Refused after the upgrade with close code 1008 and a reason (handlers/chat/doc.go).
+		requestLogger(c, h.log).Warn("chat socket refused", "cap", tooMany.Cap)
+	}
 	return nil
 }
 

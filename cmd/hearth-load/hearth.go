@@ -68,7 +68,8 @@ func (l *hearthLane) Start(ctx context.Context) error {
 	env := []string{"HEARTH_ADDR=" + addr, "HEARTH_DATA=" + l.data, "HEARTH_BASE_URL=" + l.base.String()}
 	// The benchmark layout has each member send 2 msg/s, over the default limit of 1/s;
 	// the limiter still runs and costs what it costs. -hearth-env can set it back.
-	env = append(env, "HEARTH_CHAT_SEND_RATE=1000", "HEARTH_CHAT_SEND_BURST=1000")
+	// Every member of the load connects from 127.0.0.1: lift the per-IP socket cap.
+	env = append(env, "HEARTH_CHAT_SEND_RATE=1000", "HEARTH_CHAT_SEND_BURST=1000", "HEARTH_CHAT_SOCKETS_PER_IP=0")
 	if l.cfg.HearthSync != "" {
 		env = append(env, "HEARTH_SYNCHRONOUS="+l.cfg.HearthSync)
 	}

@@ -39,6 +39,7 @@ type Config struct {
 	DebugAddr      string  // loopback address for pprof; empty: off
 	ChatSendRate   float64 // messages per second per member, sustained
 	ChatSendBurst  int     // messages a member may send at once before the rate applies
+	ChatSocketsIP  int     // open chat sockets per client IP; 0: no cap
 }
 
 // DBPath is the SQLite file inside the data directory.
@@ -49,8 +50,16 @@ func (c Config) Handlers() handlers.Config {
 	return handlers.Config{
 		BaseURL: c.BaseURL, BaseURLExplicit: c.BaseURLSet, SessionTTL: c.SessionTTL,
 		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes, RegisterPerMinute: c.RegisterRate,
-		Chat: chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst},
+		Chat: chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst, MaxPerIP: chatCap(c.ChatSocketsIP)},
 	}
+}
+
+// chatCap turns "0 means no cap" into the hub's negative value.
+func chatCap(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // option is one setting: its flag name, variable, default and help.
@@ -70,6 +79,7 @@ var options = []option{
 	{"log-format", "HEARTH_LOG_FORMAT", "text", "text or json"},
 	{"chat-send-rate", "HEARTH_CHAT_SEND_RATE", "1", "chat messages per second each member may send, sustained"},
 	{"chat-send-burst", "HEARTH_CHAT_SEND_BURST", "5", "chat messages a member may send in a quick burst"},
+	{"chat-sockets-per-ip", "HEARTH_CHAT_SOCKETS_PER_IP", "100", "open chat sockets allowed per client IP; 0: no cap"},
 	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
 }
 
@@ -182,6 +192,9 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 	}
 	if c.ChatSendBurst, err = strconv.Atoi(v("chat-send-burst")); err != nil || c.ChatSendBurst < 1 || c.ChatSendBurst > 10000 {
 		errs = append(errs, fmt.Errorf("HEARTH_CHAT_SEND_BURST %q: want a whole number from 1 to 10000", v("chat-send-burst")))
+	}
+	if c.ChatSocketsIP, err = strconv.Atoi(v("chat-sockets-per-ip")); err != nil || c.ChatSocketsIP < 0 {
+		errs = append(errs, fmt.Errorf("HEARTH_CHAT_SOCKETS_PER_IP %q: want a whole number, 0 for no cap", v("chat-sockets-per-ip")))
 	}
 	if c.DebugAddr = v("debug-addr"); c.DebugAddr != "" {
 		if err := checkDebugAddr(c.DebugAddr); err != nil {

@@ -15,9 +15,9 @@ import (
 	"github.com/hearth-community/hearth/store"
 )
 
-// conn is one socket. Its reader and writer share ctx and cancel. Data goes out under wmu:
-// from the writer goroutine, or straight from the hub's delivery when the writer has
-// nothing pending (see writeNow).
+// conn is one socket. Its reader and writer share ctx and cancel. Only the writer
+// goroutine writes to the socket, so a client that stops reading blocks its own writer and
+// nothing else; deliveries queue for it (offer).
 type conn struct {
 	hub     *Hub
 	ws      *websocket.Conn
@@ -29,12 +29,12 @@ type conn struct {
 	batch   []*outFrame // the writer's scratch list of frames drained for one write
 	pingDue atomic.Bool // set by the ping timer, cleared by the writer when it pings
 
-	// wmu serializes data writes. queued counts frames offered to send and not yet
-	// written (wake frames are not counted); live is set once the writer has caught the
-	// socket up at start. Both are read under wmu by writeNow.
-	wmu    sync.Mutex
-	queued atomic.Int64
-	live   bool
+	// queuedBytes counts the bytes of frames offered to send and not yet written (a frame
+	// stays counted while a write of it is blocked). live is set, under wmu, once the
+	// writer has caught the socket up at start.
+	queuedBytes atomic.Int64
+	wmu         sync.Mutex
+	live        bool
 
 	closeOnce   sync.Once
 	closeCode   int
@@ -57,51 +57,39 @@ const maxCoalesce = 64
 // errGap ends a connection that was handed a frame it cannot place; the client resyncs.
 var errGap = errors.New("chat: frame does not follow the messages sent")
 
-// offer queues q without blocking; a full queue means the client cannot keep up.
+// offer queues q without blocking. A queue full by frames (QueueLen) or by bytes
+// (MaxQueuedBytes) means the client cannot keep up: it is dropped and resyncs when it
+// reconnects.
 func (c *conn) offer(q *outFrame) {
-	c.queued.Add(1)
+	if c.ctx.Err() != nil {
+		return // closing: nothing more goes out
+	}
+	n := int64(len(q.Data))
+	if c.queuedBytes.Add(n) > c.hub.opt.MaxQueuedBytes {
+		c.queuedBytes.Add(-n)
+		c.close(websocket.CloseTryAgainLater, reasonSlow)
+		return
+	}
 	select {
 	case c.send <- q:
 	default:
-		c.queued.Add(-1)
+		c.queuedBytes.Add(-n)
 		c.close(websocket.CloseTryAgainLater, reasonSlow)
 	}
 }
 
-// writeNow writes a room's frame straight to the socket when the writer goroutine has
-// nothing pending and the frame follows what the socket has: the common case, which then
-// costs no goroutine wake-up and no channel hand-off. It reports false when the frame must
-// be offered to the writer instead. The write's deadline is DirectWait: a client that
-// stopped reading long enough to fill its socket buffers stalls the delivery that long at
-// most, and is then dropped (it resyncs when it reconnects).
-func (c *conn) writeNow(q *outFrame) bool {
-	if q.pm == nil || !c.wmu.TryLock() {
-		return false
-	}
-	defer c.wmu.Unlock()
-	if c.ctx.Err() != nil {
-		return true // closing: nothing more goes out
-	}
-	if !c.live || c.queued.Load() != 0 {
-		return false
-	}
-	last := c.lastSeq.Load()
-	data, gap := q.since(last)
-	switch {
-	case gap:
-		return false // the writer loads the missing messages first
-	case len(data) == 0:
-		return true // a catch-up already sent these messages
-	case len(data) != len(q.Data):
-		return false // the frame overlaps a catch-up: the writer cuts it
-	}
-	_ = c.ws.SetWriteDeadline(time.Now().Add(c.hub.opt.DirectWait))
-	if err := c.ws.WritePreparedMessage(q.pm); err != nil {
-		c.close(websocket.CloseTryAgainLater, reasonSlow)
-		return true
-	}
-	c.lastSeq.Store(max(last, q.Seq))
-	return true
+// closeGrace is how long a closing connection's writer may go on with the write it is in
+// before the write is cut (a client that stopped reading would hold it until WriteWait),
+// and closeWait is the deadline of the close frame. Together they bound how long a closed
+// or shut-down socket keeps its goroutines.
+const (
+	closeGrace = 100 * time.Millisecond
+	closeWait  = 250 * time.Millisecond
+)
+
+// cutWrites makes the socket's pending and later writes fail at once.
+func (c *conn) cutWrites() {
+	_ = c.ws.UnderlyingConn().SetWriteDeadline(time.Now())
 }
 
 // wakeFrame is queued, never written: it wakes an idle writer to look at its context, a
@@ -226,10 +214,14 @@ func (c *conn) writeLoop(ctx context.Context) {
 			code, reason = websocket.CloseServiceRestart, reasonShutdown
 		}
 		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason),
-			time.Now().Add(time.Second))
+			time.Now().Add(closeWait))
 		_ = c.ws.Close()
 		h.detach(c)
 	}()
+	// However the connection ends (a drop, a kick, shutdown), a write blocked on a client
+	// that stopped reading is cut after closeGrace.
+	stopCut := context.AfterFunc(ctx, func() { time.AfterFunc(closeGrace, c.cutWrites) })
+	defer stopCut()
 
 	if !c.start(ctx) {
 		return
@@ -297,12 +289,9 @@ func (c *conn) start(ctx context.Context) bool {
 			return false
 		case after = <-c.resume:
 		case <-t.C:
-			seq, err := h.st.LastSeq(ctx, c.cl.GroupID)
-			if err != nil {
-				h.log.Warn("chat: start at end", "group", c.cl.GroupID, "err", err)
-				return false
-			}
-			after = seq
+			// The end as it was when the client connected: what was committed since, it
+			// has not seen.
+			after = c.cl.End
 		}
 	}
 	c.wmu.Lock()
@@ -373,7 +362,11 @@ drain:
 		}
 	}
 	defer func() {
-		c.queued.Add(-int64(len(qs)))
+		var n int64
+		for _, q := range qs {
+			n += int64(len(q.Data))
+		}
+		c.queuedBytes.Add(-n)
 		clear(qs) // let the frames go
 		c.batch = qs[:0]
 	}()
@@ -408,7 +401,10 @@ drain:
 			}
 			last = c.lastSeq.Load()
 			if data, gap = q.since(last); gap && data == nil {
-				return errGap
+				if !q.Fill() {
+					return errGap
+				}
+				last = q.Seq // the rest of the range is gone from the store (deleted)
 			}
 		}
 		if len(data) == 0 {

@@ -20,7 +20,8 @@
 // ?after=N and receives every later message at once. A client without ?after (the browser
 // page, whose reconnect URL is fixed) sends {"resume": N} first, N being the highest
 // data-seq in its DOM; if neither arrives within a couple of seconds it starts at the
-// current end of the group.
+// end of the group as it was when the socket connected, so it still receives whatever was
+// sent while the server waited for the resume frame.
 //
 // Server → client: text frames holding one or more top-level HTML elements, each carrying
 // hx-swap-oob, so several queued updates travel in one frame:
@@ -39,10 +40,30 @@
 // frame per group, covering a range of sequences; each connection tracks the highest
 // sequence it has written, skips a frame at or below it, writes only the part of a frame
 // above it (a frame overlapping a catch-up is cut at a message boundary), and loads any
-// messages missing before a frame from the store before writing it.
+// messages missing before a frame from the store before writing it. A fill frame (a range
+// of sequences with no markup, published when the fan-out queue was full; see fanout.go)
+// is only that: the connection loads the range from the store.
+//
+// # Delivery
+//
+// A message is committed, handed to the fan-out stage and acknowledged; the committer
+// waits for no socket, and the sender's acknowledgement may reach it before its own
+// message does. Each socket is written by its own writer goroutine only, from a queue: a
+// client that stops reading blocks nobody else, and is dropped (1013) once QueueLen frames
+// or MaxQueuedBytes bytes are waiting for it.
+//
+// # Open sockets per member, session and IP
+//
+// A member may hold MaxPerMember sockets (20), a login session MaxPerSession (10) and a
+// client IP MaxPerIP (100). A socket beyond a cap is upgraded and closed at once with 1008
+// and a reason that says which cap ("too many open chat windows for your account", "… in
+// this browser", "too many open chat connections from your network"). Refusing after the
+// upgrade rather than with 429 before it is deliberate: a browser shows the page nothing
+// of a failed upgrade and the htmx ws extension retries it forever with back-off, while a
+// 1008 close carries a reason and stops the retries.
 //
 // Close codes: 1008 when the member may no longer read the group (left, removed, logged
 // out, session revoked; the hub re-checks a socket as soon as the store announces a change
-// that concerns it, see revoke.go) — the extension does not reconnect; 1013 when the client could not
+// that concerns it, see revoke.go) or has too many sockets open — the extension does not reconnect; 1013 when the client could not
 // keep up, and 1012 when the server stops — it reconnects and resumes.
 package chat

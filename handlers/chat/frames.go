@@ -10,6 +10,9 @@ import "github.com/hearth-community/hearth/store"
 // typing, a changed message). A frame of one message may leave First at 0. A frame of
 // several must say where each message starts in Offsets, so a connection that already
 // has the first few (from a catch-up) receives exactly the rest.
+//
+// A fill frame has First..Seq and no Data: those messages were committed but could not be
+// handed to the fan-out (its queue was full); each connection loads them from the store.
 type Frame struct {
 	Seq   int64 // last message sequence covered; 0 when the frame holds no new message
 	First int64 // first sequence covered; 0 means Seq alone
@@ -29,6 +32,9 @@ func (f *Frame) AppendMessage(seq int64, fragment []byte) {
 	f.Data = append(f.Data, fragment...)
 	f.Seq = seq
 }
+
+// Fill reports whether f is a fill frame: messages to load from the store.
+func (f *Frame) Fill() bool { return f.Seq != 0 && len(f.Data) == 0 }
 
 // first returns the first sequence the frame covers (0 for frames without messages).
 func (f *Frame) first() int64 {
@@ -51,6 +57,8 @@ func (f *Frame) since(last int64) (data []byte, gap bool) {
 	switch {
 	case f.Seq <= last:
 		return nil, false // already sent by a catch-up or an earlier frame
+	case f.Fill():
+		return nil, true // load them from the store
 	case first > last+1:
 		return f.Data, true
 	case first == last+1:
@@ -88,10 +96,11 @@ type Frames interface {
 
 // Publisher takes a frame for a group to every place members of the group are connected.
 // The single-node default hands it straight to the local hub; a cross-node broker would
-// send it to its peers as well (First, Seq, Data and Offsets) and call Hub.Deliver when
-// frames arrive from them. Frames of one group must be published in sequence order; the
-// hub publishes different groups from several goroutines at once, so Publish must be safe
-// for concurrent use.
+// send it to its peers as well (First, Seq, Data and Offsets; a fill frame has no Data)
+// and call Hub.Deliver when frames arrive from them. Frames of one group must be published
+// in sequence order; the hub publishes different groups from several goroutines at once,
+// so Publish must be safe for concurrent use. Publish must not block for long: it runs in
+// a fan-out goroutine that other groups share (Deliver itself only queues).
 type Publisher interface {
 	Publish(groupID int64, f *Frame)
 }

@@ -31,10 +31,8 @@ type Options struct {
 	PingEvery time.Duration // ping interval (25s)
 	PongWait  time.Duration // read deadline pushed by each pong (60s)
 	WriteWait time.Duration // deadline of one write (10s)
-	// DirectWait is the deadline of a write made straight from a delivery (250ms). It bounds
-	// how long a client that stopped reading can hold a delivery up, once, before it is
-	// dropped; it must also stay well above how long a busy machine may leave the writing
-	// thread unscheduled, or healthy clients get dropped (20ms did, under a loaded test run).
+	// DirectWait is unused: deliveries no longer write to sockets (see fanout.go). Kept so
+	// configurations that set it still build.
 	DirectWait time.Duration
 	// AuthEvery is the backstop re-check of every socket's authorization (30s). Sockets are
 	// re-checked at once when the store announces a change that concerns them; this catches
@@ -58,6 +56,23 @@ type Options struct {
 	Now func() time.Time
 	// CatchUpPage is how many missed messages one catch-up query loads (200).
 	CatchUpPage int
+
+	// MaxQueuedBytes drops a connection whose frames queued and not yet written pass this
+	// many bytes (1 MiB): a client that stopped reading costs at most this much memory.
+	MaxQueuedBytes int64
+
+	// FanoutShards is how many goroutines render and queue committed messages for the
+	// rooms (4); a group always goes to the same one. FanoutQueue is each one's queue, in
+	// groups' shares of committed batches (1024); see fanout.go for what happens when full.
+	FanoutShards int
+	FanoutQueue  int
+
+	// Open sockets allowed per member (20), per login session (10) and per client IP
+	// (100); a negative value means no cap. The socket beyond a cap is opened and closed at
+	// once with code 1008 and the reason (see the package documentation).
+	MaxPerMember  int
+	MaxPerSession int
+	MaxPerIP      int
 }
 
 // Hub owns every live chat connection of this node.
@@ -68,6 +83,8 @@ type Hub struct {
 	log       *slog.Logger
 	pub       Publisher
 	committer *store.Committer
+	fan       fanout
+	caps      *socketCaps
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -117,7 +134,6 @@ func New(opt Options) (*Hub, error) {
 	def(&opt.PingEvery, 25*time.Second)
 	def(&opt.PongWait, 60*time.Second)
 	def(&opt.WriteWait, 10*time.Second)
-	def(&opt.DirectWait, 250*time.Millisecond)
 	def(&opt.AuthEvery, 30*time.Second)
 	def(&opt.MarkEvery, 2*time.Second)
 	def(&opt.FlushEvery, 500*time.Millisecond)
@@ -126,6 +142,23 @@ func New(opt Options) (*Hub, error) {
 	if opt.QueueLen <= 0 {
 		opt.QueueLen = 256
 	}
+	if opt.MaxQueuedBytes <= 0 {
+		opt.MaxQueuedBytes = 1 << 20
+	}
+	if opt.FanoutShards <= 0 {
+		opt.FanoutShards = 4
+	}
+	if opt.FanoutQueue <= 0 {
+		opt.FanoutQueue = 1024
+	}
+	defCap := func(n *int, v int) {
+		if *n == 0 {
+			*n = v
+		}
+	}
+	defCap(&opt.MaxPerMember, 20)
+	defCap(&opt.MaxPerSession, 10)
+	defCap(&opt.MaxPerIP, 100)
 	if opt.ReadLimit <= 0 {
 		opt.ReadLimit = 64 << 10
 	}
@@ -136,15 +169,17 @@ func New(opt Options) (*Hub, error) {
 		opt.Logger = slog.Default()
 	}
 	h := &Hub{opt: opt, st: opt.Store, frames: opt.Frames, log: opt.Logger, pub: opt.Publisher,
-		rooms: make(map[int64]*room)}
+		rooms: make(map[int64]*room), caps: newSocketCaps()}
 	h.limits = newLimits(&h.opt)
 	if h.pub == nil {
 		h.pub = localPublisher{h}
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
+	h.startFanout()
 	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger, MayPost: authz.LivePost})
 	if err != nil {
 		h.cancel()
+		h.stopFanout()
 		return nil, fmt.Errorf("chat hub: %w", err)
 	}
 	h.committer = c
@@ -155,11 +190,14 @@ func New(opt Options) (*Hub, error) {
 }
 
 // Close disconnects everyone (code 1012: they reconnect elsewhere or later), waits for
-// every goroutine and stops the message writer.
+// every goroutine and stops the message writer. A socket whose client stopped reading
+// holds it up closeGrace+closeWait at most: its blocked write is cut.
 func (h *Hub) Close() error {
 	h.cancel()
 	h.wg.Wait()
-	return h.committer.Close()
+	err := h.committer.Close()
+	h.stopFanout()
+	return err
 }
 
 // Client is who a new connection belongs to and where it starts.
@@ -173,11 +211,25 @@ type Client struct {
 	// Checked is Hub.AuthGeneration read before the member's access was checked: the hub
 	// re-checks the socket if anything that could revoke it was announced since.
 	Checked uint64
+	// End is where a client with After -1 starts if it sends no resume frame: the group's
+	// last sequence when it connected. Read it before the upgrade, so every message
+	// committed after the client sees its socket open reaches it.
+	End int64
+	// IP is the client's address, for the per-IP socket cap ("" counts against none).
+	IP string
 }
 
 // Attach takes over an upgraded socket: it registers the connection in its room and starts
-// its reader and writer, then returns at once.
-func (h *Hub) Attach(ws *websocket.Conn, cl Client) {
+// its reader and writer, then returns at once. A socket beyond one of the caps
+// (MaxPerMember, MaxPerSession, MaxPerIP) is closed with code 1008 and a reason the member
+// can read instead, and Attach returns a *TooManySocketsError.
+func (h *Hub) Attach(ws *websocket.Conn, cl Client) error {
+	if err := h.caps.reserve(h.opt, cl); err != nil {
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, err.reason),
+			time.Now().Add(closeWait))
+		_ = ws.Close()
+		return err
+	}
 	ctx, cancel := context.WithCancel(h.ctx)
 	c := &conn{hub: h, ws: ws, cl: cl, ctx: ctx, cancel: cancel,
 		send: make(chan *outFrame, h.opt.QueueLen), resume: make(chan int64, 1)}
@@ -196,6 +248,7 @@ func (h *Hub) Attach(ws *websocket.Conn, cl Client) {
 	h.wg.Add(2)
 	go c.writeLoop(ctx)
 	go c.readLoop(ctx)
+	return nil
 }
 
 func (h *Hub) room(groupID int64, create bool) *room {
@@ -230,6 +283,7 @@ func (h *Hub) detach(c *conn) {
 		}
 	}
 	r.mu.Unlock()
+	h.caps.release(c.cl)
 	// Keep the last delivered position as the member's read marker.
 	if seq := c.lastSeq.Load(); seq > c.markedSeq.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -240,118 +294,38 @@ func (h *Hub) detach(c *conn) {
 	}
 }
 
-// Deliver hands a frame to every local connection of a group. The websocket message is
-// prepared once here, so each connection writes the same bytes with one system call and no
-// copy. A connection whose writer has nothing pending gets it at once from this goroutine
-// (conn.writeNow); the others get it queued, never waited for: a connection whose queue is
-// full is dropped and will resync when it reconnects. Writing here rather than waking one
-// goroutine per connection saves a hand-off per delivery, and while this goroutine (the
-// message writer, for new messages) is busy writing, the next commit's batch grows, so
-// frames carry more messages exactly when the load is high.
+// Deliver hands a frame to every local connection of a group. It only queues, never
+// writes and never waits: each connection's own writer goroutine writes, so a client that
+// stops reading holds up nobody else. A connection whose queue is full (QueueLen frames or
+// MaxQueuedBytes) is dropped and will resync when it reconnects. The websocket message is
+// prepared once here, so each writer sends the same bytes with no copy.
 func (h *Hub) Deliver(groupID int64, f *Frame) {
 	r := h.room(groupID, false)
 	if r == nil {
 		return
 	}
 	q := &outFrame{Frame: f}
-	if pm, err := websocket.NewPreparedMessage(websocket.TextMessage, f.Data); err == nil {
-		q.pm = pm
+	if len(f.Data) > 0 {
+		if pm, err := websocket.NewPreparedMessage(websocket.TextMessage, f.Data); err == nil {
+			q.pm = pm
+		}
 	}
-	cs := connsPool.Get().(*[]*conn)
 	r.mu.RLock()
 	for c := range r.conns {
-		*cs = append(*cs, c)
+		c.offer(q)
 	}
 	r.mu.RUnlock()
-	// A big room is written by several goroutines, deliverChunk sockets each, so its
-	// delivery uses every core instead of one.
-	write := func(part []*conn) {
-		for _, c := range part {
-			if !c.writeNow(q) {
-				c.offer(q)
-			}
-		}
-	}
-	all := *cs
-	var wg sync.WaitGroup
-	for len(all) > deliverChunk {
-		part := all[:deliverChunk]
-		wg.Go(func() { write(part) })
-		all = all[deliverChunk:]
-	}
-	write(all)
-	wg.Wait()
-	clear(*cs)
-	*cs = (*cs)[:0]
-	connsPool.Put(cs)
 }
 
-// deliverChunk is how many sockets one goroutine of a delivery writes: a room of up to
-// this many is written by the delivering goroutine alone.
-const deliverChunk = 64
-
-// connsPool holds Deliver's scratch lists: a room's connections are written to outside
-// the room's lock, so joining and leaving never wait for a socket.
-var connsPool = sync.Pool{New: func() any { s := make([]*conn, 0, 64); return &s }}
-
-// published runs in the message writer after each commit, before senders are
-// acknowledged: it renders each new message once and publishes one frame per group
-// holding that group's new messages, in sequence order. One frame per batch instead of
-// one per message divides the channel sends, wake-ups and socket writes of the fan-out
-// by the batch's size in that group.
-func (h *Hub) published(msgs []store.Message) {
-	type pending struct {
-		group int64
-		f     *Frame
-	}
-	var frames []pending // in order of each group's first message; few groups per batch
-	for _, m := range msgs {
-		b, err := h.frames.NewMessage(m)
-		if err != nil {
-			// Receivers see a gap and load the message from the store instead.
-			h.log.Error("chat: render message", "group", m.GroupID, "message", m.ID, "err", err)
-			continue
-		}
-		i := slices.IndexFunc(frames, func(p pending) bool { return p.group == m.GroupID })
-		if i < 0 {
-			i = len(frames)
-			frames = append(frames, pending{group: m.GroupID, f: &Frame{}})
-		}
-		f := frames[i].f
-		if f.Seq != 0 && m.Seq != f.Seq+1 {
-			// Not contiguous (a render failed in between): start the group's next frame.
-			h.pub.Publish(m.GroupID, f)
-			frames[i].f = &Frame{}
-			f = frames[i].f
-		}
-		f.AppendMessage(m.Seq, b)
-	}
-	// Groups are independent: a batch that touched several is published from two
-	// goroutines, each group's frames staying in order on one of them.
-	publish := func(ps []pending) {
-		for _, p := range ps {
-			h.pub.Publish(p.group, p.f)
-		}
-	}
-	if len(frames) < 2 {
-		publish(frames)
-		return
-	}
-	var wg sync.WaitGroup
-	half := len(frames) / 2
-	wg.Go(func() { publish(frames[:half]) })
-	publish(frames[half:])
-	wg.Wait()
-}
-
-// MessageChanged publishes a message that was edited, removed or reacted to.
+// MessageChanged publishes a message that was edited, removed or reacted to. It goes
+// through the group's fan-out shard, so it follows the message's own frame.
 func (h *Hub) MessageChanged(m store.Message) {
 	b, err := h.frames.ChangedMessage(m)
 	if err != nil {
 		h.log.Error("chat: render changed message", "group", m.GroupID, "message", m.ID, "err", err)
 		return
 	}
-	h.pub.Publish(m.GroupID, &Frame{Data: b})
+	h.enqueue(m.GroupID, &Frame{Data: b})
 }
 
 // ReactionsChanged publishes a message's new reaction counts alone.
