@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 )
 
 // NewMessage is a message a member sends to a group.
@@ -72,6 +73,7 @@ type Committer struct {
 	onCommit func([]Message)
 	mayPost  func(Standing) error
 	log      *slog.Logger
+	logs     *LogLimiter // failures that repeat for every batch
 
 	insert, maxSeq, existing, standing *sql.Stmt
 }
@@ -98,7 +100,8 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 		opts.Logger = slog.Default()
 	}
 	c := &Committer{s: s, reqs: make(chan *postReq, opts.MaxBatch), quit: make(chan struct{}), done: make(chan struct{}),
-		maxBatch: opts.MaxBatch, onCommit: opts.OnCommit, mayPost: opts.MayPost, log: opts.Logger}
+		maxBatch: opts.MaxBatch, onCommit: opts.OnCommit, mayPost: opts.MayPost, log: opts.Logger,
+		logs: NewLogLimiter(opts.Logger, 10*time.Second, nil)}
 	var err error
 	if c.insert, err = s.w.PrepareContext(ctx, `
 		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at)
@@ -253,9 +256,10 @@ func (c *Committer) commit(batch []*postReq) {
 		return nil
 	})
 	if err != nil {
-		c.log.Error("commit message batch", "messages", len(batch), "err", err)
+		// A failing disk fails every batch: one line per interval, with a count.
+		c.logs.Error(ctx, "commit", "commit message batch", "messages", len(batch), "err", err)
 		for i := range results {
-			results[i] = postResult{err: fmt.Errorf("commit messages: %w", err)}
+			results[i] = postResult{err: fmt.Errorf("commit messages: %w: %w", ErrBatchNotCommitted, err)}
 		}
 	} else if len(inserted) > 0 {
 		c.announceGroups(inserted)

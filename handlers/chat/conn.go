@@ -176,7 +176,10 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 		return
 	case err != nil:
 		if ctx.Err() == nil {
-			h.log.Error("chat: post message", "group", c.cl.GroupID, "user", c.cl.UserID, "err", err)
+			// A batch that did not commit was logged once by the committer already.
+			if !errors.Is(err, store.ErrBatchNotCommitted) {
+				h.log.Error("chat: post message", "group", c.cl.GroupID, "user", c.cl.UserID, "err", err)
+			}
 			c.problem("Your message was not sent because of a problem on our side. Please try again.")
 		}
 		return
