@@ -75,6 +75,9 @@ func (h *Handler) AccountName(c echo.Context) error {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
 	}
 	switch err := h.store.SetDisplayName(c.Request().Context(), d.User.ID, name); {
+	case errors.Is(err, store.ErrDisplayNameSimilar):
+		d.NameForm.Fail("display_name", msgDisplayNameSimilar)
+		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
 	case errors.Is(err, store.ErrDisplayNameTaken):
 		d.NameForm.Fail("display_name", "That display name is taken. Please choose another.")
 		return h.renderAccount(c, http.StatusUnprocessableEntity, d)

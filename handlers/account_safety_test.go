@@ -36,3 +36,28 @@ func TestWeakPasswordsRefusedEverywhere(t *testing.T) {
 		t.Fatalf("the old password stopped working after refused changes: %d", r.Status)
 	}
 }
+
+// "Mаple" with a Cyrillic а impersonated the admin "Maple" in a room. A look-alike is
+// refused at sign-up and at a rename, with a message that says why; the member's own
+// restyling still works.
+func TestLookAlikeDisplayNameRefused(t *testing.T) {
+	app := handlerstest.New(t)
+	admin := app.Client()
+	admin.Register("admin", "Maple", handlerstest.Password)
+	r := app.Client().PostForm("/register", url.Values{"username": {"mallory"}, "display_name": {"Mаple"}, "password": {handlerstest.Password}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "too similar to another member") {
+		t.Fatalf("look-alike sign-up: status %d: %.300s", r.Status, r.Body)
+	}
+	if _, err := app.Store.UserByUsername(t.Context(), "mallory"); err == nil {
+		t.Fatal("the refused sign-up left an account")
+	}
+	mallory := app.Client()
+	mallory.Register("mallory", "Willow", handlerstest.Password)
+	r = mallory.PostForm("/account/name", url.Values{"display_name": {"MapIe"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "too similar to another member") {
+		t.Fatalf("look-alike rename: status %d", r.Status)
+	}
+	if r := admin.PostForm("/account/name", url.Values{"display_name": {"MAPLE"}}); r.Status != http.StatusOK {
+		t.Fatalf("restyling one's own name: %d", r.Status)
+	}
+}

@@ -58,6 +58,8 @@ func (h *Handler) Register(c echo.Context) error {
 		switch {
 		case errors.Is(err, store.ErrUsernameTaken):
 			f.Fail("username", "That username is taken. Please choose another.")
+		case errors.Is(err, store.ErrDisplayNameSimilar):
+			f.Fail("display_name", msgDisplayNameSimilar)
 		case errors.Is(err, store.ErrDisplayNameTaken):
 			f.Fail("display_name", "That display name is taken. Please choose another.")
 		case err != nil:

@@ -15,6 +15,10 @@ var (
 	displayNamePattern = regexp.MustCompile(`^[\p{L}\p{N}_.-]{3,30}$`)
 )
 
+// msgDisplayNameSimilar answers a display name that looks like another member's, so nobody
+// can pass for someone else in a room (store.NameSkeleton).
+const msgDisplayNameSimilar = "That name is too similar to another member's name. Please choose another."
+
 func validateUsername(s string) string {
 	if s == "" {
 		return "Choose a username."
