@@ -53,6 +53,9 @@ func (h *Handler) Account(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
+	if c.QueryParam("saved") == "password" { // arriving from a password reset link
+		d.Saved = "password"
+	}
 	return h.renderAccount(c, http.StatusOK, d)
 }
 

@@ -153,6 +153,10 @@ var siteRoutes = []siteRoute{
 	{"POST", "/invites/:token/request", url.Values{}, post401, s404, s404, s404},
 	{"GET", "/admin/users", nil, get303, s403, s403, s200},
 	{"POST", "/admin/users/:id/role", url.Values{"role": {"member"}}, post401, s403, s403, s404},
+	// An unknown reset link; real ones in TestPasswordResetThroughAdminLink.
+	{"GET", "/reset/:token", nil, s404, s404, s404, s404},
+	{"POST", "/reset/:token", url.Values{}, s404, s404, s404, s404},
+	{"POST", "/admin/users/:id/reset", url.Values{}, post401, s403, s403, s404},
 	// Logging out is last: it ends the session the rows above use.
 	{"POST", "/logout", url.Values{}, get303, get303, get303, get303},
 }

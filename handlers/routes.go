@@ -47,6 +47,8 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/login", h.LoginForm)
 	app.POST("/login", h.Login, authLimit)
 	app.POST("/logout", h.Logout)
+	app.GET("/reset/:token", h.PasswordResetForm)
+	app.POST("/reset/:token", h.PasswordReset, authLimit)
 
 	app.GET("/account", h.Account, requireUser)
 	app.POST("/account/sessions/:id/end", h.EndSession, requireUser)
@@ -86,6 +88,7 @@ func (h *Handler) Router() *echo.Echo {
 	admin := app.Group("/admin", requireSite(authz.Administer))
 	admin.GET("/users", h.AdminUsers)
 	admin.POST("/users/:id/role", h.SetUserRole)
+	admin.POST("/users/:id/reset", h.UserResetLink)
 	return e
 }
 

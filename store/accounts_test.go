@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hearth-community/hearth/store"
 )
@@ -103,5 +105,84 @@ func TestMigrateFillsSkeletonsOfOldAccounts(t *testing.T) {
 	}
 	if _, err := st.CreateUser(ctx, store.NewUser{Username: "mallory", DisplayName: "Mаple"}); !errors.Is(err, store.ErrDisplayNameSimilar) {
 		t.Fatalf("look-alike of an account from before the skeletons: %v", err)
+	}
+}
+
+// A reset link works once, within its time, sets the password and ends every session of
+// the member, announcing them; a newer link replaces an older one.
+func TestPasswordResetLink(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(ctx, store.NewUser{Username: "ann", DisplayName: "Ann_B", PasswordHash: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := st.CreateSession(ctx, u.ID, []byte("s1"), time.Hour, "", "")
+	s2, _ := st.CreateSession(ctx, u.ID, []byte("s2"), time.Hour, "", "")
+	var changes []store.Change
+	st.OnChange(func(cs []store.Change) { mu.Lock(); changes = append(changes, cs...); mu.Unlock() })
+
+	if _, err := st.CreatePasswordReset(ctx, 4242, []byte("nobody"), time.Hour); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("link for an unknown member: %v", err)
+	}
+	if _, err := st.CreatePasswordReset(ctx, u.ID, []byte("first"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreatePasswordReset(ctx, u.ID, []byte("second"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.PasswordResetByToken(ctx, []byte("first")); !errors.Is(err, store.ErrResetUsed) {
+		t.Fatalf("a replaced link: %v", err)
+	}
+	if _, _, err := st.PasswordResetByToken(ctx, []byte("unknown")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an unknown link: %v", err)
+	}
+	if _, got, err := st.PasswordResetByToken(ctx, []byte("second")); err != nil || got.ID != u.ID {
+		t.Fatalf("the newest link: %+v %v", got, err)
+	}
+	got, ended, err := st.UsePasswordReset(ctx, []byte("second"), "new")
+	if err != nil || got.ID != u.ID || len(ended) != 2 {
+		t.Fatalf("use: %+v %v %v", got, ended, err)
+	}
+	if u2, _ := st.UserByID(ctx, u.ID); u2.PasswordHash != "new" {
+		t.Fatalf("password hash after the reset: %q", u2.PasswordHash)
+	}
+	if alive, _ := st.SessionsAlive(ctx, []int64{s1.ID, s2.ID}); len(alive) != 0 {
+		t.Fatalf("sessions alive after the reset: %v", alive)
+	}
+	mu.Lock()
+	announced := map[int64]bool{}
+	for _, c := range changes {
+		if c.Kind == store.ChangeSession && c.UserID == u.ID {
+			announced[c.SessionID] = true
+		}
+	}
+	mu.Unlock()
+	if !announced[s1.ID] || !announced[s2.ID] {
+		t.Fatalf("ended sessions not announced: %+v", changes)
+	}
+	if _, _, err := st.UsePasswordReset(ctx, []byte("second"), "again"); !errors.Is(err, store.ErrResetUsed) {
+		t.Fatalf("second use: %v", err)
+	}
+	if _, err := st.CreatePasswordReset(ctx, u.ID, []byte("third"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	advance(time.Hour)
+	if _, _, err := st.UsePasswordReset(ctx, []byte("third"), "late"); !errors.Is(err, store.ErrResetExpired) {
+		t.Fatalf("use after expiry: %v", err)
+	}
+	if u2, _ := st.UserByID(ctx, u.ID); u2.PasswordHash != "new" {
+		t.Fatalf("a refused reset changed the password to %q", u2.PasswordHash)
 	}
 }
