@@ -69,7 +69,13 @@ func (h *Handler) Register(c echo.Context) error {
 				return internal(err)
 			}
 			requestLogger(c, h.log).Info("account created", "user_id", u.ID, "role", u.Role)
-			return redirect(c, safeNext(f.Values["next"], "/groups"))
+			// The first account founds the community and becomes its admin: it lands on the
+			// next steps instead of an empty group list.
+			landing := "/groups"
+			if u.Role == store.RoleAdmin {
+				landing = "/welcome"
+			}
+			return redirect(c, safeNext(f.Values["next"], landing))
 		}
 	}
 	p := h.page(c, "Join Hearth", "register")

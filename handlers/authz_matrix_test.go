@@ -134,6 +134,7 @@ var siteRoutes = []siteRoute{
 	{"GET", "/favicon.ico", nil, http.StatusFound, http.StatusFound, http.StatusFound, http.StatusFound},
 	{"GET", "/static/*", nil, s404, s404, s404, s404}, // an unknown asset; known ones are in static_test
 	{"GET", "/", nil, s200, s200, s200, s200},
+	{"GET", "/welcome", nil, get303, get303, get303, s200}, // the first admin's next steps; others go to the groups
 	{"GET", "/help", nil, s200, s200, s200, s200},
 	{"GET", "/resources", nil, s200, s200, s200, s200},
 	{"GET", "/goals", nil, s200, s200, s200, s200},

@@ -36,7 +36,8 @@ func (h *Handler) Router() *echo.Echo {
 	app := e.Group("", h.loadSession, h.csrf)
 	authLimit := h.rateLimit(h.cfg.AuthPerMinute)
 
-	app.GET("/", h.staticPage("home", "Welcome", "home"))
+	app.GET("/", h.Home)
+	app.GET("/welcome", h.Welcome, requireUser)
 	app.GET("/help", h.staticPage("help", "Get help now", "help"))
 	app.GET("/resources", h.staticPage("resources", "Resources", "resources"))
 	app.GET("/goals", h.staticPage("goals", "Goals", "goals"))
