@@ -53,6 +53,9 @@ func (h *Handler) Account(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
+	if c.QueryParam("saved") == "password" { // arriving from a password reset link
+		d.Saved = "password"
+	}
 	return h.renderAccount(c, http.StatusOK, d)
 }
 
@@ -75,6 +78,9 @@ func (h *Handler) AccountName(c echo.Context) error {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
 	}
 	switch err := h.store.SetDisplayName(c.Request().Context(), d.User.ID, name); {
+	case errors.Is(err, store.ErrDisplayNameSimilar):
+		d.NameForm.Fail("display_name", msgDisplayNameSimilar)
+		return h.renderAccount(c, http.StatusUnprocessableEntity, d)
 	case errors.Is(err, store.ErrDisplayNameTaken):
 		d.NameForm.Fail("display_name", "That display name is taken. Please choose another.")
 		return h.renderAccount(c, http.StatusUnprocessableEntity, d)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,6 +20,14 @@ type adminUsersPage struct {
 	Users []store.User
 	Pager pager
 	CSRF  string
+	// NewReset is a password reset link just made without HTMX, shown once above the table.
+	NewReset *newResetLink
+}
+
+// newResetLink is a reset link just made, and whose it is.
+type newResetLink struct {
+	DisplayName string
+	Link        string
 }
 
 // Rows are the page's rows, each rendered by the same partial as a changed row.
@@ -36,6 +45,8 @@ type adminUserRow struct {
 	CSRF  string
 	Error string
 	Saved bool
+	// ResetLink is a password reset link just made for this member, shown once.
+	ResetLink string
 }
 
 // AdminUsers lists members with their roles, for admins.
@@ -53,9 +64,77 @@ func (h *Handler) AdminUsers(c echo.Context) error {
 	if len(users) > usersPerPage {
 		users, pg.Next = users[:usersPerPage], page+1
 	}
+	d := adminUsersPage{Users: users, Pager: pg, CSRF: csrfToken(c)}
+	if d.NewReset, err = h.takeNewReset(c); err != nil {
+		return internal(err)
+	}
 	p := h.page(c, "Members and roles", "admin")
-	p.Data = adminUsersPage{Users: users, Pager: pg, CSRF: csrfToken(c)}
+	p.Data = d
 	return h.respond(c, http.StatusOK, "admin_users", "", p)
+}
+
+// newResetCookie carries a reset link made without HTMX from the POST to the page after it
+// (redirect after post), as newInviteCookie does for invites: the link is never in a URL
+// the browser keeps, and the page shows it once.
+const newResetCookie = "hearth_new_reset"
+
+func (h *Handler) setNewReset(c echo.Context, value string, maxAge int) {
+	c.SetCookie(&http.Cookie{Name: newResetCookie, Value: value, Path: "/admin/users", MaxAge: maxAge,
+		HttpOnly: true, Secure: h.cfg.SecureCookies(), SameSite: http.SameSiteStrictMode})
+}
+
+// takeNewReset reads and clears the just-made reset link, if there is one.
+func (h *Handler) takeNewReset(c echo.Context) (*newResetLink, error) {
+	ck, err := c.Cookie(newResetCookie)
+	if err != nil {
+		return nil, nil
+	}
+	h.setNewReset(c, "", -1)
+	idStr, path, ok := strings.Cut(ck.Value, ":")
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	if !ok || err != nil || !strings.HasPrefix(path, "/reset/") {
+		return nil, nil
+	}
+	u, err := h.store.UserByID(c.Request().Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return &newResetLink{DisplayName: u.DisplayName, Link: strings.TrimRight(h.cfg.BaseURL.String(), "/") + path}, nil
+}
+
+// UserResetLink makes a one-time password reset link for a member who forgot their
+// password, and shows it once to the admin, who hands it over. Hearth sends no e-mail.
+func (h *Handler) UserResetLink(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	u, err := h.store.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	} else if err != nil {
+		return internal(err)
+	}
+	path, err := newPasswordReset(ctx, h.store, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound // deleted a moment ago
+	} else if err != nil {
+		return internal(err)
+	}
+	requestLogger(c, h.log).Info("password reset link made", "target_user_id", id)
+	if !isFragment(c) {
+		h.setNewReset(c, strconv.FormatInt(id, 10)+":"+path, 300)
+		return redirect(c, "/admin/users")
+	}
+	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
+	row := adminUserRow{User: &u, CSRF: csrfToken(c), ResetLink: strings.TrimRight(h.cfg.BaseURL.String(), "/") + path}
+	if err := h.views.WritePartial(c.Response(), http.StatusOK, "admin_user_row", row, ""); err != nil {
+		return internal(err)
+	}
+	return nil
 }
 
 // SetUserRole changes a member's site role. Only admins reach it; the last admin cannot be

@@ -58,6 +58,8 @@ func (h *Handler) Register(c echo.Context) error {
 		switch {
 		case errors.Is(err, store.ErrUsernameTaken):
 			f.Fail("username", "That username is taken. Please choose another.")
+		case errors.Is(err, store.ErrDisplayNameSimilar):
+			f.Fail("display_name", msgDisplayNameSimilar)
 		case errors.Is(err, store.ErrDisplayNameTaken):
 			f.Fail("display_name", "That display name is taken. Please choose another.")
 		case err != nil:
@@ -67,7 +69,13 @@ func (h *Handler) Register(c echo.Context) error {
 				return internal(err)
 			}
 			requestLogger(c, h.log).Info("account created", "user_id", u.ID, "role", u.Role)
-			return redirect(c, safeNext(f.Values["next"], "/groups"))
+			// The first account founds the community and becomes its admin: it lands on the
+			// next steps instead of an empty group list.
+			landing := "/groups"
+			if u.Role == store.RoleAdmin {
+				landing = "/welcome"
+			}
+			return redirect(c, safeNext(f.Values["next"], landing))
 		}
 	}
 	p := h.page(c, "Join Hearth", "register")

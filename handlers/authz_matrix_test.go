@@ -134,6 +134,7 @@ var siteRoutes = []siteRoute{
 	{"GET", "/favicon.ico", nil, http.StatusFound, http.StatusFound, http.StatusFound, http.StatusFound},
 	{"GET", "/static/*", nil, s404, s404, s404, s404}, // an unknown asset; known ones are in static_test
 	{"GET", "/", nil, s200, s200, s200, s200},
+	{"GET", "/welcome", nil, get303, get303, get303, s200}, // the first admin's next steps; others go to the groups
 	{"GET", "/help", nil, s200, s200, s200, s200},
 	{"GET", "/resources", nil, s200, s200, s200, s200},
 	{"GET", "/goals", nil, s200, s200, s200, s200},
@@ -153,6 +154,10 @@ var siteRoutes = []siteRoute{
 	{"POST", "/invites/:token/request", url.Values{}, post401, s404, s404, s404},
 	{"GET", "/admin/users", nil, get303, s403, s403, s200},
 	{"POST", "/admin/users/:id/role", url.Values{"role": {"member"}}, post401, s403, s403, s404},
+	// An unknown reset link; real ones in TestPasswordResetThroughAdminLink.
+	{"GET", "/reset/:token", nil, s404, s404, s404, s404},
+	{"POST", "/reset/:token", url.Values{}, s404, s404, s404, s404},
+	{"POST", "/admin/users/:id/reset", url.Values{}, post401, s403, s403, s404},
 	// Logging out is last: it ends the session the rows above use.
 	{"POST", "/logout", url.Values{}, get303, get303, get303, get303},
 }

@@ -36,7 +36,8 @@ func (h *Handler) Router() *echo.Echo {
 	app := e.Group("", h.loadSession, h.csrf)
 	authLimit := h.rateLimit(h.cfg.AuthPerMinute)
 
-	app.GET("/", h.staticPage("home", "Welcome", "home"))
+	app.GET("/", h.Home)
+	app.GET("/welcome", h.Welcome, requireUser)
 	app.GET("/help", h.staticPage("help", "Get help now", "help"))
 	app.GET("/resources", h.staticPage("resources", "Resources", "resources"))
 	app.GET("/goals", h.staticPage("goals", "Goals", "goals"))
@@ -47,6 +48,8 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/login", h.LoginForm)
 	app.POST("/login", h.Login, authLimit)
 	app.POST("/logout", h.Logout)
+	app.GET("/reset/:token", h.PasswordResetForm)
+	app.POST("/reset/:token", h.PasswordReset, authLimit)
 
 	app.GET("/account", h.Account, requireUser)
 	app.POST("/account/sessions/:id/end", h.EndSession, requireUser)
@@ -86,6 +89,7 @@ func (h *Handler) Router() *echo.Echo {
 	admin := app.Group("/admin", requireSite(authz.Administer))
 	admin.GET("/users", h.AdminUsers)
 	admin.POST("/users/:id/role", h.SetUserRole)
+	admin.POST("/users/:id/reset", h.UserResetLink)
 	return e
 }
 

@@ -248,6 +248,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// What SQL cannot compute is filled in Go once the schema is in place.
+	if err := s.fillDisplayNameSkeletons(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 

@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/mtibben/confusables"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Role is a member's site-wide role.
@@ -53,11 +57,103 @@ type User struct {
 	CreatedAt    time.Time
 }
 
-// Errors CreateUser returns for names already in use.
+// Errors CreateUser and SetDisplayName return for names already in use.
 var (
 	ErrUsernameTaken    = errors.New("username taken")
 	ErrDisplayNameTaken = errors.New("display name taken")
+	// ErrDisplayNameSimilar is a display name that looks like another member's without
+	// being the same name ("Mаple" with a Cyrillic а beside "Maple"). It is an
+	// ErrDisplayNameTaken too, for callers that do not tell the two apart.
+	ErrDisplayNameSimilar = fmt.Errorf("%w: too similar to another member's", ErrDisplayNameTaken)
 )
+
+// NameSkeleton is the key under which two display names count as look-alikes: the Unicode
+// TR39 confusable skeleton (github.com/mtibben/confusables) of the lower-cased NFKC form.
+// Two refinements:
+//   - lower-casing and the skeleton are applied in turn until neither changes anything,
+//     because the skeleton maps some characters to capitals ("0" to "O"): once is not
+//     enough for "B0b" to meet "Bob";
+//   - "i" is folded into "l": lower-casing comes first so that the key ignores case
+//     ("ROBIN" is "Robin"), which leaves a capital I as an "i", and "MapIe" (capital I)
+//     is the classic impersonation of "Maple". The price is that names differing only by
+//     i and l ("Ali", "All") count as look-alikes.
+//
+// So "Mаple" (Cyrillic а), "MAPLE", "MapIe", "Map1e" and "Ｍａｐｌｅ" all have the key of
+// "maple".
+func NameSkeleton(name string) string {
+	k := strings.ToLower(norm.NFKC.String(name))
+	for range 8 { // two or three rounds settle every name; the bound only guards the loop
+		next := strings.ToLower(confusables.Skeleton(k))
+		if next == k {
+			break
+		}
+		k = next
+	}
+	return strings.ReplaceAll(k, "i", "l")
+}
+
+// displayNameClash reports whether another account (not except) has a display name with
+// the skeleton skel: ErrDisplayNameTaken for the same name in another case,
+// ErrDisplayNameSimilar for a look-alike, nil for none. It runs inside the write
+// transaction that then stores the name: writes are serialised (one writer connection,
+// immediate transactions), so no look-alike can slip in between the check and the write.
+func displayNameClash(ctx context.Context, tx *sql.Tx, name, skel string, except int64) error {
+	if skel == "" {
+		return nil
+	}
+	var other string
+	err := tx.QueryRowContext(ctx, `SELECT display_name FROM users WHERE display_name_skeleton = ? AND id != ? LIMIT 1`,
+		skel, except).Scan(&other)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("look for look-alike display names: %w", err)
+	case strings.EqualFold(other, name):
+		return ErrDisplayNameTaken
+	}
+	return ErrDisplayNameSimilar
+}
+
+// fillDisplayNameSkeletons stores the skeleton of every display name whose stored one is
+// missing (accounts from before migration 6) or differs (a newer confusables table). It
+// runs at the end of Migrate, in one transaction; it reads every account, which takes
+// milliseconds for the size of community Hearth serves. Look-alikes already in the
+// database are kept: only new ones are refused.
+func (s *Store) fillDisplayNameSkeletons(ctx context.Context) error {
+	return s.InTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, display_name, display_name_skeleton FROM users`)
+		if err != nil {
+			return fmt.Errorf("fill display name skeletons: %w", err)
+		}
+		type fix struct {
+			id   int64
+			skel string
+		}
+		var fixes []fix
+		for rows.Next() {
+			var id int64
+			var name, stored string
+			if err := rows.Scan(&id, &name, &stored); err != nil {
+				rows.Close()
+				return fmt.Errorf("fill display name skeletons: %w", err)
+			}
+			if skel := NameSkeleton(name); skel != stored {
+				fixes = append(fixes, fix{id, skel})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("fill display name skeletons: %w", err)
+		}
+		for _, f := range fixes {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET display_name_skeleton = ? WHERE id = ?`, f.skel, f.id); err != nil {
+				return fmt.Errorf("fill display name skeletons: %w", err)
+			}
+		}
+		return nil
+	})
+}
 
 // NewUser holds what CreateUser needs.
 type NewUser struct {
@@ -69,7 +165,8 @@ type NewUser struct {
 
 // CreateUser inserts an account. The first account ever created becomes admin; the check
 // and the insert share one immediate transaction, so two simultaneous first sign-ups cannot
-// both become admin.
+// both become admin. A display name taken in another case is ErrDisplayNameTaken, one that
+// looks like another member's (NameSkeleton) ErrDisplayNameSimilar.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	u := User{
 		Username:     nu.Username,
@@ -87,10 +184,14 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 		if n == 0 {
 			u.Role = RoleAdmin
 		}
+		skel := NameSkeleton(u.DisplayName)
+		if err := displayNameClash(ctx, tx, u.DisplayName, skel, 0); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `
-			INSERT INTO users (username, display_name, email, password_hash, role, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`,
-			u.Username, u.DisplayName, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt))
+			INSERT INTO users (username, display_name, display_name_skeleton, email, password_hash, role, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			u.Username, u.DisplayName, skel, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt))
 		switch {
 		case isUniqueViolation(err, "users.username"):
 			return ErrUsernameTaken
@@ -201,17 +302,30 @@ func (s *Store) SetRole(ctx context.Context, userID int64, role Role) error {
 }
 
 // SetDisplayName changes a member's public pseudonym. Everything already rendered with the
-// old name follows through the change feed. A name in use is ErrDisplayNameTaken.
+// old name follows through the change feed. A name in use is ErrDisplayNameTaken, one that
+// looks like another member's ErrDisplayNameSimilar; a member may still change the case or
+// look of their own name.
 func (s *Store) SetDisplayName(ctx context.Context, userID int64, name string) error {
-	res, err := s.exec(ctx, `UPDATE users SET display_name = ? WHERE id = ?`, name, userID)
-	switch {
-	case isUniqueViolation(err, "users.display_name"):
-		return ErrDisplayNameTaken
-	case err != nil:
-		return fmt.Errorf("set display name: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+	skel := NameSkeleton(name)
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := displayNameClash(ctx, tx, name, skel, userID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE users SET display_name = ?, display_name_skeleton = ? WHERE id = ?`,
+			name, skel, userID)
+		switch {
+		case isUniqueViolation(err, "users.display_name"):
+			return ErrDisplayNameTaken
+		case err != nil:
+			return fmt.Errorf("set display name: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	s.announce(Change{Kind: ChangeUser, UserID: userID})
 	return nil

@@ -91,6 +91,7 @@ Usage:
   hearth migrate [flags]          apply database migrations and exit
   hearth backup PATH [flags]      write a consistent, checked copy of the database to PATH (owner-only, mode 0600)
   hearth user role NAME ROLE      set the role of the account with username NAME: admin, moderator or member
+  hearth user password NAME       print a one-time link (valid for an hour) with which NAME sets a new password
   hearth healthcheck [flags]      exit 0 if the local server answers /healthz (for containers)
 
 Flags come after a command's own arguments. Each flag is also a HEARTH_* environment

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -85,7 +86,7 @@ func run(args []string) error {
 		fmt.Println("backup written and checked:", pos[0])
 		return nil
 	case "user":
-		return userCommand(ctx, st, pos)
+		return userCommand(ctx, st, cfg, pos, os.Stdout)
 	}
 	return serve(ctx, cfg, st, log)
 }
@@ -166,14 +167,22 @@ func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
 	}
 }
 
-// userCommand handles "hearth user role NAME ROLE".
-func userCommand(ctx context.Context, st *store.Store, args []string) error {
-	if len(args) != 3 || args[0] != "role" {
-		return errors.New("usage: hearth user role NAME admin|moderator|member")
+// userCommand handles "hearth user role NAME ROLE" and "hearth user password NAME".
+func userCommand(ctx context.Context, st *store.Store, cfg Config, args []string, out io.Writer) error {
+	const usage = "usage: hearth user role NAME admin|moderator|member, or hearth user password NAME"
+	if len(args) < 2 {
+		return errors.New(usage)
 	}
-	role, err := store.ParseRole(args[2])
-	if err != nil {
-		return err
+	var role store.Role
+	switch {
+	case args[0] == "role" && len(args) == 3:
+		var err error
+		if role, err = store.ParseRole(args[2]); err != nil {
+			return err
+		}
+	case args[0] == "password" && len(args) == 2:
+	default:
+		return errors.New(usage)
 	}
 	if err := st.Migrate(ctx); err != nil {
 		return err
@@ -184,10 +193,24 @@ func userCommand(ctx context.Context, st *store.Store, args []string) error {
 	} else if err != nil {
 		return err
 	}
+	if args[0] == "password" {
+		// The member forgot their password and Hearth sends no e-mail: the operator hands
+		// the link over. It is printed, never logged.
+		link, err := handlers.NewPasswordResetLink(ctx, st, cfg.BaseURL, u.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "One-time link for %s to set a new password (works once, for %d minutes; earlier links stop working):\n%s\n",
+			u.Username, int(handlers.ResetLinkTTL.Minutes()), link)
+		if !cfg.BaseURLSet {
+			fmt.Fprintln(out, "The link starts with the listen address; set HEARTH_BASE_URL (or -base-url) to the address members use.")
+		}
+		return nil
+	}
 	if err := st.SetRole(ctx, u.ID, role); err != nil {
 		return fmt.Errorf("set role of %s: %w", args[1], err)
 	}
-	fmt.Printf("%s is now %s\n", u.Username, role)
+	fmt.Fprintf(out, "%s is now %s\n", u.Username, role)
 	return nil
 }
 
