@@ -114,6 +114,28 @@ func TestFocusMovesToTheFirstInvalidField(t *testing.T) {
 	}
 }
 
+// The group form marks some errors only with a message beside the field: focus still goes
+// to that field.
+func TestFocusMovesToTheFieldOfAGroupFormError(t *testing.T) {
+	app := handlerstest.New(t)
+	tab := newPerson(t)
+	adminInRoom(t, app, tab)
+	var focused string
+	run(t, tab, "create a group without guidelines",
+		chromedp.Navigate(app.URL+"/groups/new"),
+		chromedp.WaitVisible(`#f-name`, chromedp.ByQuery),
+		chromedp.SendKeys(`#f-name`, "Evening Circle", chromedp.ByQuery),
+		chromedp.Evaluate(`document.getElementById('f-guidelines').value = ''`, nil),
+		chromedp.Click(`main form button[type=submit]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#f-guidelines + .field-error`, chromedp.ByQuery),
+		waitFocus("#f-guidelines"),
+		chromedp.Evaluate(activeJS, &focused),
+	)
+	if focused != "#f-guidelines" {
+		t.Fatalf("after a refused group focus is on %q, want #f-guidelines", focused)
+	}
+}
+
 // waitFocus waits (within the step's deadline) until the element matching sel has focus.
 func waitFocus(sel string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
@@ -178,6 +200,17 @@ const ringJS = `(() => {
 func TestFocusRingsAndTargetSizes(t *testing.T) {
 	app := handlerstest.New(t)
 	tab := newPerson(t)
+	// Logged out first: the header then offers "Log in" and "Join Hearth".
+	for _, width := range []int64{phoneW, 1280} {
+		for _, path := range []string{"/", "/login", "/register"} {
+			run(t, tab, fmt.Sprintf("open %s at %d px, logged out", path, width),
+				chromedp.EmulateViewport(width, 800),
+				chromedp.Navigate(app.URL+path),
+				chromedp.WaitVisible(`main`, chromedp.ByQuery),
+			)
+			checkRings(t, tab, fmt.Sprintf("%s at %d px, logged out", path, width))
+		}
+	}
 	adminInRoom(t, app, tab)
 	moreSessions(t, app, 1)
 
