@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearth-community/hearth/handlers/handlerstest"
@@ -75,18 +76,26 @@ func TestPhoneGroupPageShowsTheMessageBox(t *testing.T) {
 }
 
 // "Get help now" stays in the header at every width, one click from any page.
+// Its text is readable (4.5:1) in light and dark mode.
 func TestHelpLinkInHeaderAtEveryWidth(t *testing.T) {
 	app := handlerstest.New(t)
 	tab := newPerson(t)
-	for _, w := range []int64{320, 390, 600, 800, 1280} {
+	for i, w := range []int64{320, 390, 600, 800, 1280} {
+		scheme := []string{"light", "dark"}[i%2]
 		var help, header box
+		var colors []string
 		run(t, tab, "open the home page",
+			emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
 			chromedp.EmulateViewport(w, 800),
 			chromedp.Navigate(app.URL+"/"),
 			chromedp.WaitVisible(`.site-header`, chromedp.ByQuery),
 			chromedp.Evaluate(rectJS(".site-header a[href='/help']"), &help),
 			chromedp.Evaluate(rectJS(".site-header"), &header),
+			chromedp.Evaluate(`(() => { const s = getComputedStyle(document.querySelector(".site-header a[href='/help']")); return [s.color, s.backgroundColor]; })()`, &colors),
 		)
+		if c := contrast(colors[0], colors[1]); c < 4.5 {
+			t.Errorf("at %d px, %s: 'Get help now' text %s on %s has contrast %.2f, want ≥ 4.5", w, scheme, colors[0], colors[1], c)
+		}
 		if help.Width == 0 || help.Left < 0 || help.Right > float64(w) || help.Bottom > header.Bottom {
 			t.Errorf("at %d px, 'Get help now' at %+v is not fully visible in the header %+v", w, help, header)
 		}

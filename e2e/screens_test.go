@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/hearth-community/hearth/handlers/handlerstest"
@@ -20,15 +21,25 @@ func TestScreenshots(t *testing.T) {
 	}
 	app := handlerstest.New(t)
 	tab := newPerson(t)
+	var home []byte
+	run(t, tab, "screenshot the home page logged out",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(app.URL+"/"),
+		chromedp.WaitVisible("main", chromedp.ByQuery),
+		chromedp.CaptureScreenshot(&home),
+	)
+	if err := os.WriteFile(filepath.Join(dir, "home-phone.png"), home, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	adminInRoom(t, app, tab)
 	postMessages(t, app, 30)
 	moreSessions(t, app, 2)
 	moreMembers(t, 3, app)
 
 	for _, size := range []struct {
-		name string
-		w, h int64
-	}{{"phone", 390, 844}, {"desktop", 1280, 800}} {
+		name, scheme string
+		w, h         int64
+	}{{"phone", "light", 390, 844}, {"desktop", "light", 1280, 800}, {"phone-dark", "dark", 390, 844}} {
 		for _, page := range []struct{ name, path, ready string }{
 			{"group", "/groups/welcome", "#chat-body"},
 			{"account", "/account", "#session-list"},
@@ -36,6 +47,7 @@ func TestScreenshots(t *testing.T) {
 		} {
 			var view, full []byte
 			run(t, tab, "screenshot "+page.name+" "+size.name,
+				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: size.scheme}}),
 				chromedp.EmulateViewport(size.w, size.h),
 				chromedp.Navigate(app.URL+page.path),
 				chromedp.WaitVisible(page.ready, chromedp.ByQuery),
