@@ -103,7 +103,7 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	ctx := c.Request().Context()
 	members := gc.g.MemberCount
 	online := h.chat.Online(gc.g.ID)
-	presence, err := h.frames.presenceHTML(online)
+	presence, err := h.frames.presenceHTML(online, members)
 	if err != nil {
 		return internal(err)
 	}
