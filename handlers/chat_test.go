@@ -62,6 +62,8 @@ type wsClient struct {
 	acks int
 	// acked and refused: the client_ids named by acks (data-ack) and refusals (data-refused)
 	acked, refused []string
+	// typing and presence: the outer HTML of the last #chat-typing and #chat-presence
+	typing, presence string
 	// reactions: message id -> the last live reaction counts received for it
 	reactions map[int64]string
 }
@@ -138,6 +140,12 @@ func (w *wsClient) read(timeout time.Duration) error {
 			w.refused = append(w.refused, id)
 		}
 	})
+	if s := doc.Find("#chat-typing"); s.Length() > 0 {
+		w.typing, _ = goquery.OuterHtml(s)
+	}
+	if s := doc.Find("#chat-presence"); s.Length() > 0 {
+		w.presence, _ = goquery.OuterHtml(s)
+	}
 	doc.Find(`[id^="reactions-"][hx-swap-oob]`).Each(func(_ int, s *goquery.Selection) {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(s.AttrOr("id", ""), "reactions-"), 10, 64)
 		w.reactions[id], _ = s.Html()
@@ -674,5 +682,100 @@ func TestChatNoResumeStartsAtConnect(t *testing.T) {
 	wb.until(waitLong, "the message sent during the resume wait", func() bool { return len(wb.seqs) == 1 })
 	if wb.seqs[0] != 2 {
 		t.Fatalf("ben got %v, want [2]", wb.seqs)
+	}
+}
+
+// TestChatClientIDsFromTheBrowser: the page makes each message's client_id; the server
+// takes any 8–64 characters of base64url, refuses others, and its ack or refusal names the
+// id it answers, so a page with several unsent messages knows which one was taken.
+func TestChatClientIDsFromTheBrowser(t *testing.T) {
+	app := newChatApp(t)
+	a := app.Member("ana")
+	joinGroup(t, a, "welcome")
+	w := mustDial(t, app, a, "welcome", "?after=0")
+
+	for _, bad := range []string{"", "short", "has spaces in it", "quote\"d-id-1234", strings.Repeat("x", 65)} {
+		errs := len(w.errs)
+		w.send("hello", bad)
+		w.until(waitLong, "a refusal of id "+bad, func() bool { return len(w.errs) > errs })
+		if !strings.Contains(w.errs[len(w.errs)-1], "missing its id") {
+			t.Fatalf("id %q: error %q", bad, w.errs[len(w.errs)-1])
+		}
+	}
+	if len(w.refused) != 0 || w.acks != 0 {
+		t.Fatalf("an invalid id was named (refused %q) or acknowledged (%d)", w.refused, w.acks)
+	}
+
+	first, second := "AAAAAAAAAAAAAAAAAAAAAA", "b_-9zZ0aQ1w2E3r4T5y6U7"
+	w.send("first", first)
+	w.send(strings.Repeat("x", chat.MaxBodyChars+1), "too-long-message-1")
+	w.send("second", second)
+	w.until(waitLong, "two acks and a refusal", func() bool { return len(w.acked) == 2 && len(w.refused) == 1 })
+	if w.acked[0] != first || w.acked[1] != second {
+		t.Fatalf("acks name %q, want %q then %q", w.acked, first, second)
+	}
+	if w.refused[0] != "too-long-message-1" || !strings.Contains(w.errs[len(w.errs)-1], "longer than 4,000") {
+		t.Fatalf("refusal names %q with %q", w.refused, w.errs)
+	}
+	// A resend of an acknowledged id is acknowledged again, by name, and stored once.
+	w.send("first", first)
+	w.until(waitLong, "the resend's ack", func() bool { return len(w.acked) == 3 })
+	if w.acked[2] != first {
+		t.Fatalf("resend ack names %q", w.acked[2])
+	}
+	w.until(waitLong, "both messages", func() bool { return len(w.seqs) == 2 })
+	g, _ := app.Store.GroupBySlug(context.Background(), "welcome")
+	if n, _ := app.Store.CountMessages(context.Background(), g.ID); n != 2 {
+		t.Fatalf("%d rows, want 2", n)
+	}
+}
+
+// TestChatTypingFrameNamesTypistsByID: the typing frame is shared by the room, so it marks
+// each typist's user id and the typer's own page can leave itself out; it carries no text
+// of the draft even when a client sends some along.
+func TestChatTypingFrameNamesTypistsByID(t *testing.T) {
+	app := newChatApp(t)
+	a, b := app.Member("ana"), app.Member("ben")
+	joinGroup(t, a, "welcome")
+	joinGroup(t, b, "welcome")
+	wa := mustDial(t, app, a, "welcome", "?after=0")
+	wb := mustDial(t, app, b, "welcome", "?after=0")
+	if err := wb.ws.WriteMessage(websocket.TextMessage, []byte(`{"typing":"1","body":"secret draft words"}`)); err != nil {
+		t.Fatal(err)
+	}
+	benID := strconv.FormatInt(userID(t, app, "ben"), 10)
+	marked := func(w *wsClient) func() bool {
+		return func() bool { return strings.Contains(w.typing, `data-user-id="`+benID+`"`) }
+	}
+	wa.until(waitLong, "ben typing, on ana's socket", marked(wa))
+	wb.until(waitLong, "ben typing, on ben's own socket", marked(wb))
+	for _, w := range []*wsClient{wa, wb} {
+		if strings.Contains(w.typing, "secret") {
+			t.Fatalf("the typing frame carries the draft: %s", w.typing)
+		}
+		if !strings.Contains(w.typing, `data-typists="`+benID+`"`) || !strings.Contains(w.typing, "peer_ben") {
+			t.Fatalf("typing frame %s", w.typing)
+		}
+	}
+}
+
+// TestChatPresenceCarriesMemberCount: the presence line says how many members the group
+// has, and a new member's arrival updates it live.
+func TestChatPresenceCarriesMemberCount(t *testing.T) {
+	app := newChatApp(t)
+	a, b := app.Member("ana"), app.Member("ben")
+	joinGroup(t, a, "welcome")
+	wa := mustDial(t, app, a, "welcome", "?after=0")
+	g, _ := app.Store.GroupBySlug(context.Background(), "welcome")
+	want := fmt.Sprintf(`data-members="%d"`, g.MemberCount)
+	wa.until(waitLong, "presence with the count", func() bool { return strings.Contains(wa.presence, want) })
+	joinGroup(t, b, "welcome")
+	mustDial(t, app, b, "welcome", "?after=0")
+	want = fmt.Sprintf(`data-members="%d"`, g.MemberCount+1)
+	wa.until(waitLong, "presence with ben counted", func() bool {
+		return strings.Contains(wa.presence, want) && strings.Contains(wa.presence, "peer_ben")
+	})
+	if page := a.Get("/groups/welcome"); !strings.Contains(page.Body, want) {
+		t.Fatalf("the page's presence lacks %s", want)
 	}
 }
