@@ -254,8 +254,18 @@ func TestChatTypingSendsNoDraftAndHidesSelf(t *testing.T) {
 	})
 	run(t, ben, "watch the network", network.Enable())
 	registerAndJoin(t, app, ana, "ana")
+	var count string
+	run(t, ana, "ana's member count", chromedp.Text(`.member-count`, &count, chromedp.ByQuery))
 	registerAndJoin(t, app, ben, "ben")
 	run(t, ana, "ana sees ben", waitText(`#chat-presence`, "Peerben"))
+	var n int
+	if _, err := fmt.Sscanf(count, "%d", &n); err != nil {
+		t.Fatalf("member count %q", count)
+	}
+	// The count in the page head is live and agrees with the presence line.
+	run(t, ana, "ana's member count follows ben's joining",
+		waitText(`.member-count`, fmt.Sprintf("%d members", n+1)),
+		waitText(`#chat-presence`, fmt.Sprintf("of %d members", n+1)))
 	run(t, ben, "ben types a draft",
 		chromedp.Focus(`#chat-body`, chromedp.ByQuery), input.InsertText("a private draft"))
 	run(t, ana, "ana sees ben typing", waitText(`#chat-typing`, "Peerben is typing"))
