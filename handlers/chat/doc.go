@@ -83,5 +83,8 @@
 // Close codes: 1008 when the member may no longer read the group (left, removed, logged
 // out, session revoked; the hub re-checks a socket as soon as the store announces a change
 // that concerns it, see revoke.go) or has too many sockets open — the extension does not reconnect; 1013 when the client could not
-// keep up, and 1012 when the server stops — it reconnects and resumes.
+// keep up, and 1012 when the server stops — it reconnects and resumes. The page shows
+// "Reconnecting…" while its socket is down, retries with a back-off capped at 3 s (also
+// after a close the extension would not retry, other than 1008), and on 1008 shows the
+// close reason and stops.
 package chat
