@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +143,19 @@ func TestChatKeyboardOnly(t *testing.T) {
 	editBox := "edit-" + strings.TrimPrefix(prev, "msg-")
 	run(t, ana, "open the edit box", pressEnter(),
 		chromedp.WaitVisible("#"+editBox, chromedp.ByQuery),
+		waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.id === %q`, editBox)))
+	// Someone reacts to the message being edited: the live update has a place to land
+	// (no console error) and the edit box stays, focused.
+	ben := app.Member("ben")
+	if r := ben.PostForm("/groups/welcome/join", url.Values{"accept_guidelines": {"yes"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("ben joins: %d", r.Status)
+	}
+	if r := ben.PostRaw("/groups/welcome/messages/"+strings.TrimPrefix(prev, "msg-")+"/react",
+		url.Values{"kind": {"heart"}}, http.Header{"X-Csrf-Token": {ben.CSRF()}, "Hx-Request": {"true"}}); r.Status >= 300 {
+		t.Fatalf("ben reacts: %d %s", r.Status, r.Body)
+	}
+	run(t, ana, "the reaction reaches the page being edited",
+		waitJS(fmt.Sprintf(`!!document.querySelector("#reactions-%s .reaction-count")`, strings.TrimPrefix(prev, "msg-"))),
 		waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.id === %q`, editBox)))
 	run(t, ana, "Escape cancels the edit",
 		pressKey("Escape", 27, 0),

@@ -136,19 +136,21 @@
   // Times arrive as UTC clock times; show them in the member's zone, with the date when
   // not from today.
   function localTimes(root) {
-    var now = new Date();
+    var now = new Date(), today = now.toDateString();
     root.querySelectorAll("time[datetime]").forEach(function (t) {
+      if (t.getAttribute("data-local") === today) return; // formatted already, today
       var d = new Date(t.getAttribute("datetime"));
       if (isNaN(d.getTime())) return;
       var clock = d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
       var text = clock;
-      if (d.toDateString() !== now.toDateString()) {
+      if (d.toDateString() !== today) {
         var opt = { day: "numeric", month: "short" };
         if (d.getFullYear() !== now.getFullYear()) opt.year = "numeric";
         text = d.toLocaleDateString([], opt) + ", " + clock;
       }
       if (t.textContent !== text) t.textContent = text;
       t.title = d.toLocaleString();
+      t.setAttribute("data-local", today);
     });
   }
 
