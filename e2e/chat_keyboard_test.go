@@ -161,6 +161,25 @@ func TestChatKeyboardOnly(t *testing.T) {
 		pressKey("Escape", 27, 0),
 		waitJS(fmt.Sprintf(`!document.querySelector("#%s.msg-editing") && !!document.querySelector("#%s .msg-body")`, prev, prev)),
 		waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.id === %q`, prev)))
+
+	// Edit and save with the keyboard: the saved message has the focus.
+	run(t, ana, "open the actions once more", pressEnter())
+	for i := 0; i < 8; i++ {
+		var isEdit bool
+		run(t, ana, "is it Edit", chromedp.Evaluate(`document.activeElement.textContent.trim() === "Edit"`, &isEdit))
+		if isEdit {
+			break
+		}
+		run(t, ana, "Tab to Edit", pressKey("Tab", 9, 0))
+	}
+	run(t, ana, "edit, Tab to Save and press Enter", pressEnter(),
+		waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.id === %q`, editBox)),
+		input.InsertText(" (edited by keyboard)"),
+		pressKey("Tab", 9, 0),
+		waitJS(`document.activeElement.textContent.trim() === "Save"`),
+		pressEnter(),
+		waitText("#"+prev+" .msg-body", "(edited by keyboard)"),
+		waitJS(fmt.Sprintf(`document.activeElement && document.activeElement.id === %q`, prev)))
 }
 
 // TestChatHistoryPagingByScrollingTheList: at desktop size, scrolling the message list (not
