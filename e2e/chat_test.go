@@ -61,8 +61,10 @@ func TestChatTwoPeopleLive(t *testing.T) {
 	if !strings.Contains(text, "Hello Ben, glad you're here") {
 		t.Fatalf("ben sees %q", text)
 	}
-	run(t, ana, "ana's box is cleared after the ack and her own message is hers",
+	// The text left the box for a "sending…" item when sent; the ack removed that item.
+	run(t, ana, "ana's box is empty, nothing is left unsent and her own message is hers",
 		chromedp.WaitVisible(`#messages .msg.mine[data-seq="1"]`, chromedp.ByQuery),
+		waitJS(`document.querySelectorAll("#chat-pending li").length === 0`),
 		chromedp.Value(`#chat-body`, &box, chromedp.ByQuery),
 	)
 	if box != "" {

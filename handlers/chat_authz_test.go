@@ -75,12 +75,12 @@ func TestChatPostRefusedInTheCommit(t *testing.T) {
 			c := app.Member("ana")
 			joinGroup(t, c, "welcome")
 			w := mustDial(t, app, c, "welcome", "?after=0")
-			w.send("still here", "p1")
+			w.send("still here", "p1-client")
 			w.until(5*time.Second, "first message", func() bool { return len(w.seqs) == 1 })
 			g, _ := app.Store.GroupBySlug(ctx, "welcome")
 
 			tc.end(app, userID(t, app, "ana"), g.ID)
-			w.send("after the end", "p2")
+			w.send("after the end", "p2-client")
 			how := refusedOrClosed(t, w, tc.want)
 			// Stop the hub: every message it read has been committed or refused by now.
 			if err := app.Handler.Close(); err != nil {

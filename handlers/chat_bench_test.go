@@ -93,7 +93,7 @@ func BenchmarkChatFanout(b *testing.B) {
 		}()
 	}
 	for i := range b.N {
-		msg, _ := json.Marshal(map[string]string{"body": "a message of ordinary length, about sixty characters long", "client_id": fmt.Sprint("f", i)})
+		msg, _ := json.Marshal(map[string]string{"body": "a message of ordinary length, about sixty characters long", "client_id": fmt.Sprint("client-f", i)})
 		_ = sender.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		if err := sender.WriteMessage(websocket.TextMessage, msg); err != nil {
 			b.Fatal(err)
@@ -186,7 +186,7 @@ func benchAckBesideStalled(b *testing.B, stalled int) {
 				return
 			default:
 			}
-			msg, _ := json.Marshal(map[string]string{"body": big, "client_id": fmt.Sprint("f", i)})
+			msg, _ := json.Marshal(map[string]string{"body": big, "client_id": fmt.Sprint("client-f", i)})
 			_ = flood.SetWriteDeadline(time.Now().Add(time.Minute))
 			if err := flood.WriteMessage(websocket.TextMessage, msg); err != nil {
 				return
@@ -199,7 +199,7 @@ func benchAckBesideStalled(b *testing.B, stalled int) {
 	b.ResetTimer()
 	for i := range b.N {
 		time.Sleep(5 * time.Millisecond)
-		msg, _ := json.Marshal(map[string]string{"body": "hello", "client_id": fmt.Sprint("s", i)})
+		msg, _ := json.Marshal(map[string]string{"body": "hello", "client_id": fmt.Sprint("client-s", i)})
 		start := time.Now()
 		if err := sender.WriteMessage(websocket.TextMessage, msg); err != nil {
 			b.Fatal(err)
@@ -210,7 +210,7 @@ func benchAckBesideStalled(b *testing.B, stalled int) {
 			if err != nil {
 				b.Fatalf("ack %d: %v", i, err)
 			}
-			if strings.Contains(string(data), `id="chat-client-id"`) {
+			if strings.Contains(string(data), `data-ack=`) {
 				break
 			}
 		}

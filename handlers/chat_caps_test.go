@@ -33,7 +33,7 @@ func expectRefused(t *testing.T, w *wsClient, want string) {
 // probe sends an empty message, which an open socket answers with a refusal frame (it
 // stores nothing and spends no send budget), and returns the read error if none comes.
 func probe(w *wsClient) error {
-	if err := w.ws.WriteMessage(websocket.TextMessage, []byte(`{"body":"","client_id":"probe"}`)); err != nil {
+	if err := w.ws.WriteMessage(websocket.TextMessage, []byte(`{"body":"","client_id":"probe-client"}`)); err != nil {
 		return err
 	}
 	_ = w.ws.SetReadDeadline(time.Now().Add(20 * time.Second))

@@ -12,6 +12,7 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
@@ -61,8 +62,8 @@ type chatFrames struct {
 	cache *lru.Cache[int64, renderedMessage]
 	// latest holds each group's newest history page (history_cache.go).
 	latest *historyCache
-	// presence holds recent presence lines by the names they list.
-	presence *lru.Cache[string, []byte]
+	// presenceCache holds recent presence lines by the member count and names they show.
+	presenceCache *lru.Cache[string, []byte]
 	// buttons holds rendered reaction buttons by their counts ("0,2,0,0"): most messages
 	// share the all-zero set, and the buttons are over half of a message's render time.
 	buttons *lru.Cache[string, template.HTML]
@@ -90,7 +91,7 @@ func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	if err != nil {
 		panic(err)
 	}
-	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: newHistoryCache(historyCacheSize), presence: presence,
+	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: newHistoryCache(historyCacheSize), presenceCache: presence,
 		buttons: buttons, slugs: map[int64]string{}}
 }
 
@@ -245,28 +246,71 @@ func (f *chatFrames) Reactions(m store.Message) ([]byte, error) {
 	return f.render("chat_reactions_live", reactionsView{ID: m.ID, Buttons: buttons})
 }
 
-// Presence renders who is here. The same list is asked for by every page view of a busy
-// group and by the hub's presence updates, so the last rendering per list is kept.
-func (f *chatFrames) Presence(names []string) ([]byte, error) {
-	key := strings.Join(names, "\x00")
-	if b, ok := f.presence.Get(key); ok {
+// presenceView is what the chat_presence partial renders.
+type presenceView struct {
+	Names   []string
+	Members int // the group's member count
+}
+
+// Presence renders who is here and how many members the group has. The same list is
+// asked for by every page view of a busy group and by the hub's presence updates, so the
+// last rendering per list and count is kept.
+func (f *chatFrames) Presence(groupID int64, names []string) ([]byte, error) {
+	g, err := f.st.GroupByID(context.Background(), groupID)
+	if err != nil {
+		return nil, err
+	}
+	return f.presence(names, g.MemberCount)
+}
+
+func (f *chatFrames) presence(names []string, members int) ([]byte, error) {
+	key := strconv.Itoa(members) + "\x00" + strings.Join(names, "\x00")
+	if b, ok := f.presenceCache.Get(key); ok {
 		return b, nil
 	}
-	b, err := f.render("chat_presence", names)
+	b, err := f.render("chat_presence", presenceView{Names: names, Members: members})
 	if err == nil {
-		f.presence.Add(key, b)
+		f.presenceCache.Add(key, b)
 	}
 	return b, err
 }
 
-// presenceHTML is Presence for a page.
-func (f *chatFrames) presenceHTML(names []string) (template.HTML, error) {
-	b, err := f.Presence(names)
+// presenceHTML is Presence for a page that has the group's member count at hand.
+func (f *chatFrames) presenceHTML(names []string, members int) (template.HTML, error) {
+	b, err := f.presence(names, members)
 	return template.HTML(b), err // rendered by html/template: already escaped
 }
 
-func (f *chatFrames) Typing(names []string) ([]byte, error) { return f.render("chat_typing", names) }
+// typingView is what the chat_typing partial renders.
+type typingView struct {
+	Typists []chat.Typist
+}
 
-func (f *chatFrames) Sent(next string) ([]byte, error) { return f.render("chat_sent", next) }
+// IDs lists the typists' user ids, space-separated, for the page script.
+func (v typingView) IDs() string {
+	ids := make([]string, len(v.Typists))
+	for i, t := range v.Typists {
+		ids[i] = strconv.FormatInt(t.UserID, 10)
+	}
+	return strings.Join(ids, " ")
+}
 
-func (f *chatFrames) Problem(msg string) ([]byte, error) { return f.render("chat_problem", msg) }
+// Typing renders who is typing. The frame is shared by the room, so it names every typist
+// with their user id and each page leaves its own member out.
+func (f *chatFrames) Typing(typists []chat.Typist) ([]byte, error) {
+	return f.render("chat_typing", typingView{Typists: typists})
+}
+
+// Sent acknowledges the message sent with clientID.
+func (f *chatFrames) Sent(clientID string) ([]byte, error) { return f.render("chat_sent", clientID) }
+
+// problemView is what the chat_problem partial renders.
+type problemView struct {
+	ClientID string // the refused message's id, or ""
+	Message  string
+}
+
+// Problem shows a refusal; clientID names the refused message, if it was one.
+func (f *chatFrames) Problem(clientID, msg string) ([]byte, error) {
+	return f.render("chat_problem", problemView{ClientID: clientID, Message: msg})
+}

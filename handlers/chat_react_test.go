@@ -25,7 +25,7 @@ func TestChatReactionFrameIsSmall(t *testing.T) {
 	wb := mustDial(t, app, b, "welcome", "?after=0")
 	const body = "a long message that nobody needs to receive again "
 	wa := mustDial(t, app, a, "welcome", "?after=0")
-	wa.send(strings.Repeat(body, 70), "r1")
+	wa.send(strings.Repeat(body, 70), "r1-client")
 	wb.until(3*time.Second, "message", func() bool { return len(wb.seqs) == 1 })
 
 	if r := hxPost(b, "/groups/welcome/messages/1/react", url.Values{"kind": {"heart"}}); r.Status != http.StatusNoContent {
@@ -66,7 +66,7 @@ func TestChatReactionsAndEditsRateLimited(t *testing.T) {
 	joinGroup(t, a, "welcome")
 	joinGroup(t, b, "welcome")
 	wa := mustDial(t, app, a, "welcome", "?after=0")
-	wa.send("hello", "e1")
+	wa.send("hello", "e1-client")
 	wa.until(3*time.Second, "message", func() bool { return len(wa.seqs) == 1 })
 	m, err := app.Store.MessageByID(ctx, 1)
 	if err != nil {

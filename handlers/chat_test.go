@@ -60,6 +60,10 @@ type wsClient struct {
 	body map[int64]string // seq -> text of .msg-body
 	errs []string         // texts of #chat-error
 	acks int
+	// acked and refused: the client_ids named by acks (data-ack) and refusals (data-refused)
+	acked, refused []string
+	// typing and presence: the outer HTML of the last #chat-typing and #chat-presence
+	typing, presence string
 	// reactions: message id -> the last live reaction counts received for it
 	reactions map[int64]string
 }
@@ -129,7 +133,19 @@ func (w *wsClient) read(timeout time.Duration) error {
 			w.errs = append(w.errs, txt)
 		}
 	})
-	w.acks += doc.Find("#chat-client-id").Length()
+	w.acks += doc.Find("[data-ack]").Length()
+	doc.Find("[data-ack]").Each(func(_ int, s *goquery.Selection) { w.acked = append(w.acked, s.AttrOr("data-ack", "")) })
+	doc.Find("[data-refused]").Each(func(_ int, s *goquery.Selection) {
+		if id := s.AttrOr("data-refused", ""); id != "" {
+			w.refused = append(w.refused, id)
+		}
+	})
+	if s := doc.Find("#chat-typing"); s.Length() > 0 {
+		w.typing, _ = goquery.OuterHtml(s)
+	}
+	if s := doc.Find("#chat-presence"); s.Length() > 0 {
+		w.presence, _ = goquery.OuterHtml(s)
+	}
 	doc.Find(`[id^="reactions-"][hx-swap-oob]`).Each(func(_ int, s *goquery.Selection) {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(s.AttrOr("id", ""), "reactions-"), 10, 64)
 		w.reactions[id], _ = s.Html()
@@ -183,7 +199,7 @@ func TestChatTwoMembersExchangeMessages(t *testing.T) {
 	joinGroup(t, b, "welcome")
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
 
-	wa.send("Hello <b>there</b> https://example.org/x?y=1 @peer_ben", "a-1")
+	wa.send("Hello <b>there</b> https://example.org/x?y=1 @peer_ben", "a-1-client")
 	wb.until(waitLong, "ben sees ana's message", func() bool { return len(wb.seqs) == 1 })
 	if got := wb.body[1]; got != "Hello <b>there</b> https://example.org/x?y=1 @peer_ben" {
 		t.Fatalf("body text = %q", got)
@@ -202,7 +218,7 @@ func TestChatTwoMembersExchangeMessages(t *testing.T) {
 	}
 	wa.until(waitLong, "ana's own message and ack", func() bool { return len(wa.seqs) == 1 && wa.acks == 1 })
 
-	wb.send("Hi Ana, welcome", "b-1")
+	wb.send("Hi Ana, welcome", "b-1-client")
 	wa.until(waitLong, "ana sees ben's reply", func() bool { return len(wa.seqs) == 2 })
 	if wa.body[2] != "Hi Ana, welcome" {
 		t.Fatalf("ana got %q", wa.body[2])
@@ -261,7 +277,7 @@ func TestChatRefusesOutsidersAndForeignOrigins(t *testing.T) {
 	}
 	// Only the member's own socket carries the message.
 	wmod := mustDial(t, app, mod, "hidden", "?after=0")
-	wm.send("private words", "m1")
+	wm.send("private words", "m1-client")
 	wmod.until(waitLong, "moderator receives", func() bool { return len(wmod.seqs) == 1 })
 }
 
@@ -306,8 +322,8 @@ func TestChatResendGivesOneRowOneBroadcast(t *testing.T) {
 	joinGroup(t, a, "welcome")
 	joinGroup(t, b, "welcome")
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
-	wa.send("only once", "same-id")
-	wa.send("only once", "same-id")
+	wa.send("only once", "same-id-client")
+	wa.send("only once", "same-id-client")
 	wa.until(waitLong, "two acks", func() bool { return wa.acks == 2 })
 	wb.until(waitLong, "one message", func() bool { return len(wb.seqs) == 1 })
 	wb.quiet(300 * time.Millisecond)
@@ -321,7 +337,7 @@ func TestChatResendGivesOneRowOneBroadcast(t *testing.T) {
 	// A resend on a fresh socket that already has the message gets nothing new either;
 	// one that has not seen it gets the original.
 	wc := mustDial(t, app, a, "welcome", "?after=0")
-	wc.send("only once", "same-id")
+	wc.send("only once", "same-id-client")
 	wc.until(waitLong, "ack on new socket", func() bool { return wc.acks == 1 && len(wc.seqs) == 1 })
 	wb.quiet(200 * time.Millisecond)
 }
@@ -333,7 +349,7 @@ func TestChatReconnectCatchesUpExactly(t *testing.T) {
 	joinGroup(t, b, "welcome")
 	wa := mustDial(t, app, a, "welcome", "?after=0")
 	for i := 1; i <= 6; i++ {
-		wa.send(fmt.Sprint("m", i), fmt.Sprint("c", i))
+		wa.send(fmt.Sprint("m", i), fmt.Sprint("client-c", i))
 	}
 	wa.until(waitLong, "six messages", func() bool { return len(wa.seqs) == 6 })
 
@@ -341,7 +357,7 @@ func TestChatReconnectCatchesUpExactly(t *testing.T) {
 	wb := mustDial(t, app, b, "welcome", "?after=2")
 	wb.until(waitLong, "catch-up", func() bool { return len(wb.seqs) == 4 })
 	// Messages sent during and after catch-up arrive once, in order.
-	wa.send("m7", "c7")
+	wa.send("m7", "c7-client")
 	wb.until(waitLong, "live after catch-up", func() bool { return len(wb.seqs) == 5 })
 	wb.quiet(200 * time.Millisecond)
 	if fmt.Sprint(wb.seqs) != "[3 4 5 6 7]" {
@@ -360,7 +376,7 @@ func TestChatReconnectCatchesUpExactly(t *testing.T) {
 	// Without ?after or resume the socket starts at the end as of connecting: a message
 	// sent while it waits for a resume frame still reaches it.
 	wn := mustDial(t, app, b, "welcome", "")
-	wa.send("m8", "c8")
+	wa.send("m8", "c8-client")
 	wn.until(waitLong, "live only", func() bool { return len(wn.seqs) == 1 })
 	if wn.seqs[0] != 8 {
 		t.Fatalf("fresh socket got %v", wn.seqs)
@@ -396,7 +412,7 @@ func TestChatSlowClientDoesNotDelayOthers(t *testing.T) {
 	}()
 	go func() {
 		for i := range n {
-			b, _ := json.Marshal(map[string]string{"body": big, "client_id": fmt.Sprint("x", i)})
+			b, _ := json.Marshal(map[string]string{"body": big, "client_id": fmt.Sprint("client-x", i)})
 			if err := wa.ws.WriteMessage(websocket.TextMessage, b); err != nil {
 				return
 			}
@@ -519,7 +535,7 @@ func TestChatEditDeleteReactPropagate(t *testing.T) {
 	joinGroup(t, a, "welcome")
 	joinGroup(t, b, "welcome")
 	wa, wb := mustDial(t, app, a, "welcome", "?after=0"), mustDial(t, app, b, "welcome", "?after=0")
-	wa.send("first try", "e1")
+	wa.send("first try", "e1-client")
 	wb.until(waitLong, "message", func() bool { return len(wb.seqs) == 1 })
 	_ = wa
 	hx := func(c *handlerstest.Client, path string, form url.Values) *handlerstest.Response {
@@ -556,19 +572,19 @@ func TestChatLimits(t *testing.T) {
 	a := app.Member("ana")
 	joinGroup(t, a, "welcome")
 	w := mustDial(t, app, a, "welcome", "?after=0")
-	w.send(strings.Repeat("x", chat.MaxBodyChars+1), "l1")
+	w.send(strings.Repeat("x", chat.MaxBodyChars+1), "l1-client")
 	w.until(waitLong, "too long", func() bool { return len(w.errs) == 1 })
 	if !strings.Contains(w.errs[0], "4,000") {
 		t.Fatalf("error = %q", w.errs[0])
 	}
-	w.send("   \n ", "l2")
+	w.send("   \n ", "l2-client")
 	w.until(waitLong, "empty", func() bool { return len(w.errs) == 2 })
 	if !strings.Contains(w.errs[1], "empty") {
 		t.Fatalf("error = %q", w.errs[1])
 	}
-	w.send(strings.Repeat("é", chat.MaxBodyChars), "l3") // exactly at the limit is fine
+	w.send(strings.Repeat("é", chat.MaxBodyChars), "l3-client") // exactly at the limit is fine
 	for i := range 8 {
-		w.send("quick", fmt.Sprint("q", i))
+		w.send("quick", fmt.Sprint("client-q", i))
 	}
 	// Each of the 9 gets an answer: an ack or a refusal. The limiter refills in real time
 	// (1 a second), so a slow run may admit a sixth: assert the burst and the refusal, not
@@ -615,7 +631,7 @@ func TestChatPresenceAndTyping(t *testing.T) {
 			t.Fatalf("presence: %v (last %q)", err, presence)
 		}
 	}
-	if err := wb.ws.WriteMessage(websocket.TextMessage, []byte(`{"body":"hel","client_id":"t","typing":"1"}`)); err != nil {
+	if err := wb.ws.WriteMessage(websocket.TextMessage, []byte(`{"body":"hel","client_id":"t-client","typing":"1"}`)); err != nil {
 		t.Fatal(err)
 	}
 	for !strings.Contains(typing, "peer_ben is typing") {
@@ -642,7 +658,7 @@ func TestChatNoGoroutineLeaks(t *testing.T) {
 		a := app.Member("ana")
 		joinGroup(t, a, "welcome")
 		w := mustDial(t, app, a, "welcome", "?after=0")
-		w.send("hello", "g1")
+		w.send("hello", "g1-client")
 		w.until(waitLong, "message", func() bool { return len(w.seqs) == 1 })
 		a.HTTP.CloseIdleConnections()
 	})
@@ -658,13 +674,108 @@ func TestChatNoResumeStartsAtConnect(t *testing.T) {
 	joinGroup(t, a, "welcome")
 	joinGroup(t, b, "welcome")
 	wa := mustDial(t, app, a, "welcome", "?after=0")
-	wa.send("before ben connects", "n1")
+	wa.send("before ben connects", "n1-client")
 	wa.until(waitLong, "the first message", func() bool { return len(wa.seqs) == 1 })
 	wb := mustDial(t, app, b, "welcome", "") // no ?after, no resume frame
-	wa.send("while ben's socket waits", "n2")
+	wa.send("while ben's socket waits", "n2-client")
 	wa.until(waitLong, "the second message committed", func() bool { return len(wa.seqs) == 2 })
 	wb.until(waitLong, "the message sent during the resume wait", func() bool { return len(wb.seqs) == 1 })
 	if wb.seqs[0] != 2 {
 		t.Fatalf("ben got %v, want [2]", wb.seqs)
+	}
+}
+
+// TestChatClientIDsFromTheBrowser: the page makes each message's client_id; the server
+// takes any 8–64 characters of base64url, refuses others, and its ack or refusal names the
+// id it answers, so a page with several unsent messages knows which one was taken.
+func TestChatClientIDsFromTheBrowser(t *testing.T) {
+	app := newChatApp(t)
+	a := app.Member("ana")
+	joinGroup(t, a, "welcome")
+	w := mustDial(t, app, a, "welcome", "?after=0")
+
+	for _, bad := range []string{"", "short", "has spaces in it", "quote\"d-id-1234", strings.Repeat("x", 65)} {
+		errs := len(w.errs)
+		w.send("hello", bad)
+		w.until(waitLong, "a refusal of id "+bad, func() bool { return len(w.errs) > errs })
+		if !strings.Contains(w.errs[len(w.errs)-1], "missing its id") {
+			t.Fatalf("id %q: error %q", bad, w.errs[len(w.errs)-1])
+		}
+	}
+	if len(w.refused) != 0 || w.acks != 0 {
+		t.Fatalf("an invalid id was named (refused %q) or acknowledged (%d)", w.refused, w.acks)
+	}
+
+	first, second := "AAAAAAAAAAAAAAAAAAAAAA", "b_-9zZ0aQ1w2E3r4T5y6U7"
+	w.send("first", first)
+	w.send(strings.Repeat("x", chat.MaxBodyChars+1), "too-long-message-1")
+	w.send("second", second)
+	w.until(waitLong, "two acks and a refusal", func() bool { return len(w.acked) == 2 && len(w.refused) == 1 })
+	if w.acked[0] != first || w.acked[1] != second {
+		t.Fatalf("acks name %q, want %q then %q", w.acked, first, second)
+	}
+	if w.refused[0] != "too-long-message-1" || !strings.Contains(w.errs[len(w.errs)-1], "longer than 4,000") {
+		t.Fatalf("refusal names %q with %q", w.refused, w.errs)
+	}
+	// A resend of an acknowledged id is acknowledged again, by name, and stored once.
+	w.send("first", first)
+	w.until(waitLong, "the resend's ack", func() bool { return len(w.acked) == 3 })
+	if w.acked[2] != first {
+		t.Fatalf("resend ack names %q", w.acked[2])
+	}
+	w.until(waitLong, "both messages", func() bool { return len(w.seqs) == 2 })
+	g, _ := app.Store.GroupBySlug(context.Background(), "welcome")
+	if n, _ := app.Store.CountMessages(context.Background(), g.ID); n != 2 {
+		t.Fatalf("%d rows, want 2", n)
+	}
+}
+
+// TestChatTypingFrameNamesTypistsByID: the typing frame is shared by the room, so it marks
+// each typist's user id and the typer's own page can leave itself out; it carries no text
+// of the draft even when a client sends some along.
+func TestChatTypingFrameNamesTypistsByID(t *testing.T) {
+	app := newChatApp(t)
+	a, b := app.Member("ana"), app.Member("ben")
+	joinGroup(t, a, "welcome")
+	joinGroup(t, b, "welcome")
+	wa := mustDial(t, app, a, "welcome", "?after=0")
+	wb := mustDial(t, app, b, "welcome", "?after=0")
+	if err := wb.ws.WriteMessage(websocket.TextMessage, []byte(`{"typing":"1","body":"secret draft words"}`)); err != nil {
+		t.Fatal(err)
+	}
+	benID := strconv.FormatInt(userID(t, app, "ben"), 10)
+	marked := func(w *wsClient) func() bool {
+		return func() bool { return strings.Contains(w.typing, `data-user-id="`+benID+`"`) }
+	}
+	wa.until(waitLong, "ben typing, on ana's socket", marked(wa))
+	wb.until(waitLong, "ben typing, on ben's own socket", marked(wb))
+	for _, w := range []*wsClient{wa, wb} {
+		if strings.Contains(w.typing, "secret") {
+			t.Fatalf("the typing frame carries the draft: %s", w.typing)
+		}
+		if !strings.Contains(w.typing, `data-typists="`+benID+`"`) || !strings.Contains(w.typing, "peer_ben") {
+			t.Fatalf("typing frame %s", w.typing)
+		}
+	}
+}
+
+// TestChatPresenceCarriesMemberCount: the presence line says how many members the group
+// has, and a new member's arrival updates it live.
+func TestChatPresenceCarriesMemberCount(t *testing.T) {
+	app := newChatApp(t)
+	a, b := app.Member("ana"), app.Member("ben")
+	joinGroup(t, a, "welcome")
+	wa := mustDial(t, app, a, "welcome", "?after=0")
+	g, _ := app.Store.GroupBySlug(context.Background(), "welcome")
+	want := fmt.Sprintf(`data-members="%d"`, g.MemberCount)
+	wa.until(waitLong, "presence with the count", func() bool { return strings.Contains(wa.presence, want) })
+	joinGroup(t, b, "welcome")
+	mustDial(t, app, b, "welcome", "?after=0")
+	want = fmt.Sprintf(`data-members="%d"`, g.MemberCount+1)
+	wa.until(waitLong, "presence with ben counted", func() bool {
+		return strings.Contains(wa.presence, want) && strings.Contains(wa.presence, "peer_ben")
+	})
+	if page := a.Get("/groups/welcome"); !strings.Contains(page.Body, want) {
+		t.Fatalf("the page's presence lacks %s", want)
 	}
 }

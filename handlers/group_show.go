@@ -8,7 +8,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/authz"
-	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
@@ -86,7 +85,6 @@ type groupPage struct {
 	CanEdit    bool // the group's settings
 	CanJoin    bool // the join card's form (public, active groups)
 	History    historyData
-	ClientID   string
 	Typing     []string
 }
 
@@ -103,7 +101,7 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 	ctx := c.Request().Context()
 	members := gc.g.MemberCount
 	online := h.chat.Online(gc.g.ID)
-	presence, err := h.frames.presenceHTML(online)
+	presence, err := h.frames.presenceHTML(online, members)
 	if err != nil {
 		return internal(err)
 	}
@@ -118,7 +116,7 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 		if err != nil {
 			return err
 		}
-		data.History, data.ClientID = hd, chat.NewClientID()
+		data.History = hd
 		history = hd.Messages
 		// Only a page that shows something new moves the read marker: a plain reload costs
 		// no write.

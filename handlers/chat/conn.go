@@ -139,7 +139,7 @@ func (c *conn) readLoop(ctx context.Context) {
 		_ = c.ws.SetReadDeadline(time.Now().Add(h.opt.PongWait))
 		var in inFrame
 		if err := json.NewDecoder(r).Decode(&in); err != nil {
-			c.problem("That message could not be read. Please try again.")
+			c.problem("", "That message could not be read. Please try again.")
 			continue
 		}
 		switch {
@@ -162,17 +162,33 @@ func (c *conn) readLoop(ctx context.Context) {
 	}
 }
 
+// ValidClientID reports whether id can be a message's client_id: 8 to 64 characters of
+// the base64url alphabet. The browser makes one per message (16 random bytes, base64url).
+func ValidClientID(id string) bool {
+	if len(id) < 8 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch b := id[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '-', b == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func (c *conn) post(ctx context.Context, in inFrame) {
 	h := c.hub
-	if in.ClientID == "" || len(in.ClientID) > 64 {
-		c.problem("This message is missing its id; please reload the page.")
+	if !ValidClientID(in.ClientID) {
+		c.problem("", "This message is missing its id; please reload the page.")
 		return
 	}
 	p, err := h.Post(ctx, store.NewMessage{GroupID: c.cl.GroupID, SessionID: c.cl.SessionID, AuthorID: c.cl.UserID,
 		AuthorName: c.cl.DisplayName, ClientID: in.ClientID, Body: in.Body})
 	switch {
 	case isRefusal(err):
-		c.problem(err.Error())
+		c.problem(in.ClientID, err.Error())
 		return
 	case err != nil:
 		if ctx.Err() == nil {
@@ -180,7 +196,7 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 			if !errors.Is(err, store.ErrBatchNotCommitted) {
 				h.log.Error("chat: post message", "group", c.cl.GroupID, "user", c.cl.UserID, "err", err)
 			}
-			c.problem("Your message was not sent because of a problem on our side. Please try again.")
+			c.problem(in.ClientID, "Your message was not sent because of a problem on our side. Please try again.")
 		}
 		return
 	}
@@ -190,7 +206,7 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 			c.offer(&outFrame{Frame: &Frame{Seq: p.Seq, Data: b}})
 		}
 	}
-	b, err := h.frames.Sent(NewClientID())
+	b, err := h.frames.Sent(in.ClientID)
 	if err != nil {
 		h.log.Error("chat: render ack", "err", err)
 		return
@@ -198,8 +214,10 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 	c.offer(&outFrame{Frame: &Frame{Data: b}})
 }
 
-func (c *conn) problem(msg string) {
-	b, err := c.hub.frames.Problem(msg)
+// problem tells the client that a frame was refused, naming the message's client_id when
+// the frame was a message, so the page can put that message's text back in the box.
+func (c *conn) problem(clientID, msg string) {
+	b, err := c.hub.frames.Problem(clientID, msg)
 	if err != nil {
 		c.hub.log.Error("chat: render problem", "err", err)
 		return

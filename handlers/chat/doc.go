@@ -6,15 +6,21 @@
 //
 // The socket lives at /groups/{slug}/ws and speaks the htmx ws extension's dialect.
 //
-// Client → server: JSON text frames, as the extension sends them from a form with ws-send:
+// Client → server: JSON text frames. The page's own script (static/js/hearth.js) sends
+// them over the extension's socket; the compose form has no ws-send:
 //
-//	{"body": "...", "client_id": "...", "HEADERS": {...}}   send a message
-//	{"typing": "1", ...}                                    I am typing (other fields ignored)
-//	{"resume": "N"}                                          I have every message up to seq N
+//	{"body": "...", "client_id": "..."}   send a message
+//	{"typing": "1"}                        I am typing (nothing of the draft; other fields ignored)
+//	{"resume": "N"}                        I have every message up to seq N
 //
 // HEADERS and unknown fields are ignored; numbers may be JSON strings or numbers.
-// client_id is the sender's idempotency key: a resend with the same client_id returns the
-// original message and is never stored or broadcast twice.
+// client_id is made by the browser for each new message (16 random bytes, base64url) and
+// is the sender's idempotency key: a resend with the same client_id returns the original
+// message and is never stored or broadcast twice. The server takes 8 to 64 characters of
+// [A-Za-z0-9_-] (ValidClientID) and refuses anything else. The page keeps every message it
+// has not seen acknowledged (in memory and in sessionStorage, per group and member) on
+// screen as "sending…", and after each (re)connect sends {"resume": N} and then each of
+// them again, in order, with its own id; the idempotency makes that safe.
 //
 // Where to start: a client that knows the last sequence it saw puts it in the URL as
 // ?after=N and receives every later message at once. A client without ?after (the browser
@@ -32,9 +38,21 @@
 //	    an edited or removed message
 //	<div id="reactions-ID" hx-swap-oob="innerHTML">…</div>
 //	    a message's new reaction counts: its buttons alone, swapped into form#reactions-ID
-//	#chat-presence, #chat-typing, #chat-error, #chat-client-id
-//	    who is here, who is typing, the last refusal ("slow down", too long, empty) and,
-//	    after a message is committed, a fresh client_id for the next one (the ack)
+//	<p id="chat-presence" data-members="N">…</p>
+//	    who is here, with the group's member count (the page head's count follows it)
+//	<p id="chat-typing" data-typists="ID ID">…<span class="typist" data-user-id="ID">Name</span>…</p>
+//	    who is typing; shared by the room, so each page leaves its own member out
+//	<span id="chat-ack" data-ack="CLIENT_ID"></span>
+//	    the message sent with CLIENT_ID is committed (also sent again for a resend); the
+//	    message itself arrives as a new-message frame, possibly after the ack
+//	<p id="chat-error" data-refused="CLIENT_ID">reason</p>
+//	    a refusal ("slow down", too long, empty, not a member, signed out); data-refused
+//	    names the refused message (empty when the frame was no message) and the page puts
+//	    its text back in the box
+//
+// The ack used to be a fresh #chat-client-id for the form's next message; it is gone:
+// the page makes its own ids, and an ack that names the id it answers is what lets a
+// page with several unsent messages clear exactly the one that was taken.
 //
 // Messages reach a client in sequence order with no duplicates. Each committed batch is one
 // frame per group, covering a range of sequences; each connection tracks the highest
@@ -65,5 +83,8 @@
 // Close codes: 1008 when the member may no longer read the group (left, removed, logged
 // out, session revoked; the hub re-checks a socket as soon as the store announces a change
 // that concerns it, see revoke.go) or has too many sockets open — the extension does not reconnect; 1013 when the client could not
-// keep up, and 1012 when the server stops — it reconnects and resumes.
+// keep up, and 1012 when the server stops — it reconnects and resumes. The page shows
+// "Reconnecting…" while its socket is down, retries with a back-off capped at 3 s (also
+// after a close the extension would not retry, other than 1008), and on 1008 shows the
+// close reason and stops.
 package chat

@@ -109,7 +109,7 @@ func TestStalledRoomDoesNotHoldUpAnotherRoom(t *testing.T) {
 	}
 	defer ws.Close()
 	waitFor(t, "the other room's socket", func() bool { cs := fx.conns(fx.other); return len(cs) == 1 && cs[0].isLive() })
-	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"body":"hello","client_id":"b1"}`)); err != nil {
+	if err := ws.WriteMessage(websocket.TextMessage, []byte(`{"body":"hello","client_id":"b1-client"}`)); err != nil {
 		t.Fatal(err)
 	}
 	var acked, delivered bool

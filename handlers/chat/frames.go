@@ -84,14 +84,23 @@ type Frames interface {
 	// Reactions replaces one message's reaction counts, and nothing else of it: a toggle
 	// then costs every receiver a few hundred bytes, not the whole message.
 	Reactions(m store.Message) ([]byte, error)
-	// Presence lists who has the group open now.
-	Presence(names []string) ([]byte, error)
-	// Typing lists who is typing now.
-	Typing(names []string) ([]byte, error)
-	// Sent acknowledges a committed message and carries a fresh client id.
-	Sent(nextClientID string) ([]byte, error)
-	// Problem shows a refusal beside the compose box; the typed text stays.
-	Problem(msg string) ([]byte, error)
+	// Presence lists who has the group open now, with the group's member count, so the
+	// page's count stays live and agrees with who is here.
+	Presence(groupID int64, names []string) ([]byte, error)
+	// Typing lists who is typing now, with their user ids so that each page can leave its
+	// own member out (the frame is shared by the room).
+	Typing(typists []Typist) ([]byte, error)
+	// Sent acknowledges the committed message the client sent with clientID.
+	Sent(clientID string) ([]byte, error)
+	// Problem shows a refusal beside the compose box. clientID names the refused message
+	// ("" when the frame was no message), whose text the page puts back in the box.
+	Problem(clientID, msg string) ([]byte, error)
+}
+
+// Typist is a member typing in a room.
+type Typist struct {
+	UserID int64
+	Name   string
 }
 
 // Publisher takes a frame for a group to every place members of the group are connected.

@@ -1,12 +1,12 @@
 package chat
 
 import (
+	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -505,16 +505,16 @@ func (h *Hub) flushRooms() {
 		for _, p := range r.online {
 			online = append(online, p.name)
 		}
-		typing := make([]string, 0, len(r.typing))
-		for _, t := range r.typing {
-			typing = append(typing, t.name)
+		typing := make([]Typist, 0, len(r.typing))
+		for id, t := range r.typing {
+			typing = append(typing, Typist{UserID: id, Name: t.name})
 		}
 		empty := len(r.conns) == 0
 		r.mu.Unlock()
 		slices.Sort(online)
-		slices.Sort(typing)
+		slices.SortFunc(typing, func(a, b Typist) int { return cmp.Or(strings.Compare(a.Name, b.Name), cmp.Compare(a.UserID, b.UserID)) })
 		if !empty {
-			p, err1 := h.frames.Presence(online)
+			p, err1 := h.frames.Presence(r.id, online)
 			t, err2 := h.frames.Typing(typing)
 			if err1 != nil || err2 != nil {
 				h.log.Error("chat: render presence", "group", r.id, "err", fmt.Errorf("%w %w", err1, err2))
@@ -570,11 +570,4 @@ func (h *Hub) pruneLimiters(conns []*conn) {
 		active[c.cl.UserID] = true
 	}
 	h.limits.prune(active)
-}
-
-// NewClientID returns a random idempotency key for a browser's next message.
-func NewClientID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }

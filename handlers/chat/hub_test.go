@@ -74,10 +74,10 @@ func (testFrames) ChangedMessage(m store.Message) ([]byte, error) {
 func (testFrames) Reactions(m store.Message) ([]byte, error) {
 	return fmt.Appendf(nil, `<r id="%d"></r>`, m.ID), nil
 }
-func (testFrames) Presence([]string) ([]byte, error) { return []byte("<presence/>"), nil }
-func (testFrames) Typing([]string) ([]byte, error)   { return []byte("<typing/>"), nil }
-func (testFrames) Sent(string) ([]byte, error)       { return []byte("<ack/>"), nil }
-func (testFrames) Problem(string) ([]byte, error)    { return []byte("<problem/>"), nil }
+func (testFrames) Presence(int64, []string) ([]byte, error) { return []byte("<presence/>"), nil }
+func (testFrames) Typing([]Typist) ([]byte, error)          { return []byte("<typing/>"), nil }
+func (testFrames) Sent(string) ([]byte, error)              { return []byte("<ack/>"), nil }
+func (testFrames) Problem(_, _ string) ([]byte, error)      { return []byte("<problem/>"), nil }
 
 // recorder is a Publisher that keeps frames instead of delivering them, so a test decides
 // what reaches the sockets and when.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -37,6 +38,12 @@ type App struct {
 	// Clock is the store's clock: real time plus whatever the test has advanced it by, so a
 	// test moves past an expiry without sleeping.
 	Clock *Clock
+
+	// What Start needs to serve the same database again.
+	cfg    handlers.Config
+	views  *views.Renderer
+	assets *static.Assets
+	logger *slog.Logger
 }
 
 // Clock reads real time shifted by an offset that only grows.
@@ -82,16 +89,6 @@ func New(t testing.TB, opts ...Option) *App {
 // NewWithLogger is New with the logger Hearth writes to, for tests of what reaches the log.
 func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
 	t.Helper()
-	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "hearth.db")
-	clock := &Clock{}
-	st, err := store.Open(ctx, store.Options{Path: dbPath, Now: clock.Now})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
 	assets, err := static.New()
 	if err != nil {
 		t.Fatal(err)
@@ -106,18 +103,71 @@ func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := handlers.New(handlers.Deps{Config: cfg, Store: st, Views: v, Assets: assets, Logger: logger})
+	a := &App{t: t, URL: base.String(), DBPath: filepath.Join(t.TempDir(), "hearth.db"), Clock: &Clock{},
+		cfg: cfg, views: v, assets: assets, logger: logger}
+	a.start(srv)
+	t.Cleanup(a.Stop)
+	return a
+}
+
+// start opens the database and serves a new Hearth on srv (unstarted, its listener bound).
+func (a *App) start(srv *httptest.Server) {
+	a.t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Path: a.DBPath, Now: a.Clock.Now})
 	if err != nil {
-		t.Fatal(err)
+		a.t.Fatalf("open store: %v", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		a.t.Fatalf("migrate: %v", err)
+	}
+	h, err := handlers.New(handlers.Deps{Config: a.cfg, Store: st, Views: a.views, Assets: a.assets, Logger: a.logger})
+	if err != nil {
+		a.t.Fatal(err)
 	}
 	srv.Config.Handler = h.Router()
 	srv.Start()
-	t.Cleanup(func() {
-		srv.Close()
-		h.Close()
-		st.Close()
-	})
-	return &App{t: t, URL: base.String(), Server: srv, Store: st, Handler: h, DBPath: dbPath, Clock: clock}
+	a.Server, a.Store, a.Handler = srv, st, h
+}
+
+// Stop takes Hearth down as a deploy or a crash would: the listener closes, the chat hub
+// closes its sockets (1012, "server restarting") and the database is closed. The database
+// file stays; Start serves it again. Stop is safe to call twice.
+func (a *App) Stop() {
+	if a.Server == nil {
+		return
+	}
+	a.Server.Close()
+	a.Handler.Close()
+	a.Store.Close()
+	a.Server = nil
+}
+
+// Start brings a new Hearth (new hub, new caches, the same database) up on the address the
+// app had, after Stop. Browsers and clients reconnect to the same URL.
+func (a *App) Start() {
+	a.t.Helper()
+	u, _ := url.Parse(a.URL)
+	var l net.Listener
+	var err error
+	for range 50 { // the old listener's port may take a moment to be free again
+		if l, err = net.Listen("tcp", u.Host); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		a.t.Fatalf("listen again on %s: %v", u.Host, err)
+	}
+	srv := &httptest.Server{Listener: l, Config: &http.Server{}}
+	a.start(srv)
+}
+
+// Restart is Stop then Start.
+func (a *App) Restart() {
+	a.t.Helper()
+	a.Stop()
+	a.Start()
 }
 
 // Client is a browser-like HTTP client: it keeps cookies and does not follow redirects, so
