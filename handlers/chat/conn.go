@@ -87,9 +87,20 @@ const (
 	closeWait  = 250 * time.Millisecond
 )
 
-// cutWrites makes the socket's pending and later writes fail at once.
-func (c *conn) cutWrites() {
-	_ = c.ws.UnderlyingConn().SetWriteDeadline(time.Now())
+// cutWritesUntil makes the socket's pending write fail, every closeGrace until done is
+// closed: a write that starts after a cut sets its own deadline again, and once one write
+// has failed every later one fails at once.
+func (c *conn) cutWritesUntil(done <-chan struct{}) {
+	t := time.NewTicker(closeGrace)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			_ = c.ws.UnderlyingConn().SetWriteDeadline(time.Now())
+		}
+	}
 }
 
 // wakeFrame is queued, never written: it wakes an idle writer to look at its context, a
@@ -219,8 +230,11 @@ func (c *conn) writeLoop(ctx context.Context) {
 		h.detach(c)
 	}()
 	// However the connection ends (a drop, a kick, shutdown), a write blocked on a client
-	// that stopped reading is cut after closeGrace.
-	stopCut := context.AfterFunc(ctx, func() { time.AfterFunc(closeGrace, c.cutWrites) })
+	// that stopped reading is cut after closeGrace. The close frame that follows has its
+	// own short deadline (closeWait).
+	written := make(chan struct{})
+	defer close(written)
+	stopCut := context.AfterFunc(ctx, func() { c.cutWritesUntil(written) })
 	defer stopCut()
 
 	if !c.start(ctx) {
