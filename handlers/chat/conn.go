@@ -24,10 +24,16 @@ type conn struct {
 	cl      Client
 	ctx     context.Context
 	cancel  context.CancelFunc
-	send    chan *outFrame
 	resume  chan int64
-	batch   []*outFrame // the writer's scratch list of frames drained for one write
 	pingDue atomic.Bool // set by the ping timer, cleared by the writer when it pings
+
+	// queue holds the frames offered and not yet taken by the writer (at most QueueLen),
+	// under qmu; ring (capacity 1) wakes the writer. A slice grown on demand rather than a
+	// channel of QueueLen slots keeps an idle connection's queue a few words instead of 2 KB.
+	qmu   sync.Mutex
+	queue []*outFrame
+	ring  chan struct{}
+	batch []*outFrame // the writer's spare list, swapped with queue by take
 
 	// queuedBytes counts the bytes of frames offered to send and not yet written (a frame
 	// stays counted while a write of it is blocked). live is set, under wmu, once the
@@ -65,17 +71,36 @@ func (c *conn) offer(q *outFrame) {
 		return // closing: nothing more goes out
 	}
 	n := int64(len(q.Data))
-	if c.queuedBytes.Add(n) > c.hub.opt.MaxQueuedBytes {
-		c.queuedBytes.Add(-n)
+	c.qmu.Lock()
+	if len(c.queue) >= c.hub.opt.QueueLen || c.queuedBytes.Load()+n > c.hub.opt.MaxQueuedBytes {
+		c.qmu.Unlock()
 		c.close(websocket.CloseTryAgainLater, reasonSlow)
 		return
 	}
-	select {
-	case c.send <- q:
-	default:
-		c.queuedBytes.Add(-n)
-		c.close(websocket.CloseTryAgainLater, reasonSlow)
+	c.queue = append(c.queue, q)
+	c.queuedBytes.Add(n)
+	c.qmu.Unlock()
+	c.wake()
+}
+
+// take hands the writer up to maxCoalesce queued frames, oldest first, and reports whether
+// more are waiting. The queue's array goes to the writer and the writer's spare becomes the
+// queue, so no frame is copied in the common case.
+func (c *conn) take() (qs []*outFrame, more bool) {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	switch {
+	case len(c.queue) == 0:
+		return nil, false // keep the arrays where they are: writeFrames hands the spare back
+	case len(c.queue) <= maxCoalesce:
+		qs, c.queue = c.queue, c.batch[:0]
+		return qs, false
 	}
+	qs = append(c.batch[:0], c.queue[:maxCoalesce]...)
+	n := copy(c.queue, c.queue[maxCoalesce:])
+	clear(c.queue[n:])
+	c.queue = c.queue[:n]
+	return qs, true
 }
 
 // closeGrace is how long a closing connection's writer may go on with the write it is in
@@ -87,20 +112,27 @@ const (
 	closeWait  = 250 * time.Millisecond
 )
 
-// cutWrites makes the socket's pending and later writes fail at once.
-func (c *conn) cutWrites() {
-	_ = c.ws.UnderlyingConn().SetWriteDeadline(time.Now())
+// cutWritesUntil makes the socket's pending write fail, every closeGrace until done is
+// closed: a write that starts after a cut sets its own deadline again, and once one write
+// has failed every later one fails at once.
+func (c *conn) cutWritesUntil(done <-chan struct{}) {
+	t := time.NewTicker(closeGrace)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			_ = c.ws.UnderlyingConn().SetWriteDeadline(time.Now())
+		}
+	}
 }
 
-// wakeFrame is queued, never written: it wakes an idle writer to look at its context, a
-// pending resume and a due ping.
-var wakeFrame = &outFrame{Frame: &Frame{}}
-
-// wake rings the writer. A full queue needs no ring: the writer is busy and looks at all
-// three after every batch it writes.
+// wake rings the writer to look at its queue, its context, a pending resume and a due
+// ping. A ring already pending is enough.
 func (c *conn) wake() {
 	select {
-	case c.send <- wakeFrame:
+	case c.ring <- struct{}{}:
 	default:
 	}
 }
@@ -240,16 +272,19 @@ func (c *conn) writeLoop(ctx context.Context) {
 		h.detach(c)
 	}()
 	// However the connection ends (a drop, a kick, shutdown), a write blocked on a client
-	// that stopped reading is cut after closeGrace.
-	stopCut := context.AfterFunc(ctx, func() { time.AfterFunc(closeGrace, c.cutWrites) })
+	// that stopped reading is cut after closeGrace. The close frame that follows has its
+	// own short deadline (closeWait).
+	written := make(chan struct{})
+	defer close(written)
+	stopCut := context.AfterFunc(ctx, func() { c.cutWritesUntil(written) })
 	defer stopCut()
 
 	if !c.start(ctx) {
 		return
 	}
-	// The writer waits on its queue alone: a receive from one channel is much cheaper per
-	// delivery than a select over four. Cancellation, resumes and pings ring it with
-	// wakeFrame (see wake) and are looked at after every batch.
+	// The writer waits on its ring alone: a receive from one channel is much cheaper per
+	// delivery than a select over four. Frames, cancellation, resumes and pings ring it
+	// (see wake) and are looked at after every batch.
 	stopWake := context.AfterFunc(ctx, c.wake)
 	defer stopWake()
 	ping := time.AfterFunc(h.opt.PingEvery, func() {
@@ -258,11 +293,11 @@ func (c *conn) writeLoop(ctx context.Context) {
 	})
 	defer ping.Stop()
 	for {
-		q := <-c.send
+		<-c.ring
 		if ctx.Err() != nil {
 			return
 		}
-		if err := c.writeQueued(ctx, q); err != nil {
+		if err := c.writeQueued(ctx); err != nil {
 			return
 		}
 		if c.pingDue.Load() {
@@ -275,13 +310,17 @@ func (c *conn) writeLoop(ctx context.Context) {
 	}
 }
 
-// writeQueued writes q (unless it is only a wake-up) with whatever else is queued, then
-// serves a pending resume, all under wmu.
-func (c *conn) writeQueued(ctx context.Context, q *outFrame) error {
+// writeQueued writes one batch of what is queued (ringing itself again when more is
+// waiting), then serves a pending resume, all under wmu.
+func (c *conn) writeQueued(ctx context.Context) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if q != wakeFrame {
-		if err := c.writeFrames(ctx, q); err != nil {
+	qs, more := c.take()
+	if more {
+		c.wake()
+	}
+	if len(qs) > 0 {
+		if err := c.writeFrames(ctx, qs); err != nil {
 			return err
 		}
 	}
@@ -364,24 +403,12 @@ func (c *conn) catchUp(ctx context.Context) error {
 	}
 }
 
-// writeFrames writes q and whatever else is already queued. A lone frame that the whole
+// writeFrames writes a batch of queued frames. A lone frame that the whole
 // room shares goes out as its prepared message: one write(2), no copy. Several go out as
 // one websocket message (the htmx ws extension swaps every top-level element of a frame),
 // each cut to the messages this connection does not have yet, so a frame that overlaps a
 // catch-up neither skips nor repeats a message.
-func (c *conn) writeFrames(ctx context.Context, q *outFrame) error {
-	qs := append(c.batch[:0], q)
-drain:
-	for len(qs) < maxCoalesce {
-		select {
-		case q := <-c.send:
-			if q != wakeFrame { // its news is looked at after this batch
-				qs = append(qs, q)
-			}
-		default:
-			break drain
-		}
-	}
+func (c *conn) writeFrames(ctx context.Context, qs []*outFrame) error {
 	defer func() {
 		var n int64
 		for _, q := range qs {
@@ -389,10 +416,14 @@ drain:
 		}
 		c.queuedBytes.Add(-n)
 		clear(qs) // let the frames go
-		c.batch = qs[:0]
+		if cap(qs) <= maxCoalesce {
+			c.batch = qs[:0] // the spare for the next take
+		} else {
+			c.batch = nil // grown by a backlog: let it go
+		}
 	}()
 	last := c.lastSeq.Load()
-	if len(qs) == 1 && q.pm != nil {
+	if q := qs[0]; len(qs) == 1 && q.pm != nil {
 		if data, gap := q.since(last); !gap && len(data) == len(q.Data) {
 			if len(data) == 0 {
 				return nil

@@ -111,6 +111,13 @@ func (h *Hub) published(msgs []store.Message) {
 		case s.q <- it:
 		default:
 			s.miss(it.group, it.msgs[0].Seq, it.msgs[len(it.msgs)-1].Seq)
+			// The shard may have emptied its queue between the failed send and the note:
+			// ring it, or the range would wait for the group's next message. If the queue is
+			// full again, the shard has items to go and looks at the note after each.
+			select {
+			case s.q <- fanItem{group: it.group}:
+			default:
+			}
 		}
 	}
 }
@@ -145,9 +152,10 @@ func (h *Hub) enqueue(groupID int64, f *Frame) {
 func (h *Hub) runShard(s *shard) {
 	defer h.fan.wg.Done()
 	for it := range s.q {
-		if it.f != nil {
+		switch {
+		case it.f != nil:
 			h.pub.Publish(it.group, it.f)
-		} else {
+		case len(it.msgs) > 0:
 			h.publishMessages(it.group, it.msgs)
 		}
 		if s.dropped.Load() {

@@ -232,7 +232,7 @@ func (h *Hub) Attach(ws *websocket.Conn, cl Client) error {
 	}
 	ctx, cancel := context.WithCancel(h.ctx)
 	c := &conn{hub: h, ws: ws, cl: cl, ctx: ctx, cancel: cancel,
-		send: make(chan *outFrame, h.opt.QueueLen), resume: make(chan int64, 1)}
+		ring: make(chan struct{}, 1), resume: make(chan int64, 1)}
 	r := h.room(cl.GroupID, true)
 	r.mu.Lock()
 	r.conns[c] = struct{}{}

@@ -396,7 +396,7 @@ func TestDeliveriesKeepOrderBesideOtherFrames(t *testing.T) {
 			case <-stop:
 				return
 			default:
-				if len(c.send) < 32 { // busy, never full (a full queue drops the socket)
+				if c.queued() < 32 { // busy, never full (a full queue drops the socket)
 					c.offer(&outFrame{Frame: &Frame{Data: []byte("<ack/>")}})
 				}
 				runtime.Gosched()
@@ -407,7 +407,7 @@ func TestDeliveriesKeepOrderBesideOtherFrames(t *testing.T) {
 	go func() { got <- readSeqs(t, ws, n) }()
 	for seq := int64(1); seq <= n; seq++ {
 		fx.h.Deliver(fx.group, batch(seq, seq))
-		for len(c.send) > 128 { // a full queue drops the socket: keep below it
+		for c.queued() > 128 { // a full queue drops the socket: keep below it
 			time.Sleep(100 * time.Microsecond)
 		}
 	}
@@ -475,4 +475,11 @@ func TestBigRoomDeliveryInOrder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// queued is how many frames wait for the writer.
+func (c *conn) queued() int {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	return len(c.queue)
 }
