@@ -91,13 +91,13 @@ func TestAcknowledgedMessagesSurviveKill9(t *testing.T) {
 	const n = 50
 	go func() {
 		for i := range n {
-			b, _ := json.Marshal(map[string]string{"body": fmt.Sprint("durable ", i), "client_id": fmt.Sprint("d", i)})
+			b, _ := json.Marshal(map[string]string{"body": fmt.Sprint("durable ", i), "client_id": fmt.Sprintf("durable-%04d", i)})
 			if ws.WriteMessage(websocket.TextMessage, b) != nil {
 				return
 			}
 		}
 	}()
-	// Count acknowledgements (a fresh client id per committed message); refusals would
+	// Count acknowledgements (each names the client id it acknowledges); refusals would
 	// show as #chat-error text instead.
 	acked := 0
 	_ = ws.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -106,7 +106,7 @@ func TestAcknowledgedMessagesSurviveKill9(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %d acks: %v", acked, err)
 		}
-		acked += strings.Count(string(frame), `id="chat-client-id"`)
+		acked += strings.Count(string(frame), `data-ack="durable-`)
 	}
 	// Kill without any chance to flush or shut down.
 	if err := cmd.Process.Kill(); err != nil {
@@ -128,7 +128,7 @@ func TestAcknowledgedMessagesSurviveKill9(t *testing.T) {
 		t.Fatalf("%d messages acknowledged, %d in the database after kill -9", acked, len(msgs))
 	}
 	for i, m := range msgs[:acked] {
-		if m.Seq != int64(i+1) || m.ClientID != fmt.Sprint("d", i) || m.Body != fmt.Sprint("durable ", i) {
+		if m.Seq != int64(i+1) || m.ClientID != fmt.Sprintf("durable-%04d", i) || m.Body != fmt.Sprint("durable ", i) {
 			t.Fatalf("row %d = seq %d client %q body %q", i, m.Seq, m.ClientID, m.Body)
 		}
 	}
