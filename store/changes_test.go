@@ -71,7 +71,9 @@ func TestEveryWriterAnnouncesItsChange(t *testing.T) {
 		{"role", func() error { return s.SetRole(ctx, ana.ID, RoleModerator) }, Change{Kind: ChangeUser, UserID: ana.ID}},
 		{"rename", func() error { return s.SetDisplayName(ctx, ana.ID, "willow") }, Change{Kind: ChangeUser, UserID: ana.ID}},
 		{"member prefs", func() error { return s.SetMemberPrefs(ctx, ana.ID, MemberPrefs{CWOpen: true}) }, Change{Kind: ChangeUser, UserID: ana.ID}},
-		{"crisis support", func() error { return s.SetCrisisSupport(ctx, []CrisisLine{{Label: "Here", Reach: "Call 111"}}, []string{"sad"}) },
+		{"crisis support", func() error {
+			return s.SetCrisisSupport(ctx, []CrisisLine{{Label: "Here", Reach: "Call 111"}}, []string{"sad"})
+		},
 			Change{Kind: ChangeSafety}},
 		{"add filter entry", func() error { fe, err := s.AddFilterEntry(ctx, "spam", FilterBlock); filterID = fe.ID; return err },
 			Change{Kind: ChangeSafety}},
