@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -157,6 +158,16 @@ func TestWordFilterBlockHoldFlag(t *testing.T) {
 	}
 	if held[0].Held || !held[1].Held || held[2].Held {
 		t.Errorf("held flags: %v %v %v", held[0].Held, held[1].Held, held[2].Held)
+	}
+
+	// An edit cannot bring a blocked phrase in: the form comes back with the reason.
+	r := a.PostForm("/groups/welcome/messages/"+strconv.FormatInt(held[2].ID, 10)+"/edit",
+		url.Values{"body": {"dealer near me, actually"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "“dealer near me”") {
+		t.Fatalf("edit with a blocked phrase: %d %.300s", r.Status, r.Body)
+	}
+	if m, _ := app.Store.MessageByID(context.Background(), held[2].ID); m.Body != "I take my pills every morning" {
+		t.Fatalf("the blocked edit was saved: %q", m.Body)
 	}
 
 	// Removing the entry takes effect for the next message (the hub's copy follows the store).

@@ -178,6 +178,26 @@ func (h *Hub) applyFilter(ctx context.Context, nm *store.NewMessage) error {
 	return nil
 }
 
+// Blocked returns a *BlockedError when the word filter blocks text (an edit's new text; new
+// messages are checked by Post), nil when it does not, or the error loading the filter.
+// Hold and flag do not apply to edits yet (moderation: hold, flag).
+func (h *Hub) Blocked(ctx context.Context, text string) error {
+	f, err := h.filter.get(ctx)
+	if err != nil {
+		return fmt.Errorf("load word filter: %w", err)
+	}
+	if e, ok := f.Match(text); ok && e.Action == store.FilterBlock {
+		return &BlockedError{Phrase: e.Phrase}
+	}
+	return nil
+}
+
+// IsBlocked reports whether err is the word filter's refusal.
+func IsBlocked(err error) bool {
+	var b *BlockedError
+	return errors.As(err, &b)
+}
+
 // MaxWarningChars is the longest content warning, in characters.
 const MaxWarningChars = 80
 
