@@ -24,6 +24,8 @@ type accountData struct {
 	Saved string
 	// TTLDays is how long an unused session lasts.
 	TTLDays int
+	// Prefs are the member's display preferences (content warnings open or collapsed).
+	Prefs store.MemberPrefs
 }
 
 // sessionRow is a session with a device name a member recognises.
@@ -42,7 +44,11 @@ func (h *Handler) accountData(c echo.Context) (*accountData, error) {
 	for i, s := range sessions {
 		rows[i] = sessionRow{Session: s, Device: h.devices.name(s.UserAgent)}
 	}
-	return &accountData{User: u, Sessions: rows, CurrentID: currentSession(c).ID,
+	prefs, err := h.store.MemberPrefs(c.Request().Context(), u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &accountData{User: u, Sessions: rows, CurrentID: currentSession(c).ID, Prefs: prefs,
 		NameForm: views.NewForm(), PasswordForm: views.NewForm(), TTLDays: int(h.cfg.SessionTTL.Hours() / 24)}, nil
 }
 
@@ -53,8 +59,11 @@ func (h *Handler) Account(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	if c.QueryParam("saved") == "password" { // arriving from a password reset link
+	switch c.QueryParam("saved") {
+	case "password": // arriving from a password reset link
 		d.Saved = "password"
+	case "cw":
+		d.Saved = "cw"
 	}
 	return h.renderAccount(c, http.StatusOK, d)
 }

@@ -158,6 +158,13 @@ var siteRoutes = []siteRoute{
 	{"GET", "/reset/:token", nil, s404, s404, s404, s404},
 	{"POST", "/reset/:token", url.Values{}, s404, s404, s404, s404},
 	{"POST", "/admin/users/:id/reset", url.Values{}, post401, s403, s403, s404},
+	{"GET", "/crisis/phrases", nil, get303, s200, s200, s200},
+	{"POST", "/account/content-warnings", url.Values{}, post401, s422, s422, s422},
+	{"GET", "/admin/crisis", nil, get303, s403, s403, s200},
+	{"POST", "/admin/crisis", url.Values{}, post401, s403, s403, s422}, // no crisis line: refused
+	{"GET", "/admin/filter", nil, get303, s403, s403, s200},
+	{"POST", "/admin/filter", url.Values{}, post401, s403, s403, s422},
+	{"POST", "/admin/filter/:id/delete", url.Values{}, post401, s403, s403, s404},
 	// Logging out is last: it ends the session the rows above use.
 	{"POST", "/logout", url.Values{}, get303, get303, get303, get303},
 }

@@ -113,6 +113,7 @@ func (f *chatFrames) fingerprint(m store.Message, slug string) uint64 {
 	num(m.AuthorID)
 	str(m.AuthorName)
 	str(m.Body)
+	str(m.ContentWarning)
 	str(slug)
 	num(m.CreatedAt.UnixNano())
 	num(m.EditedAt.UnixNano())

@@ -74,7 +74,7 @@ type Handler struct {
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
 var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
-	"password_reset", "password_reset_gone", "welcome"}
+	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {

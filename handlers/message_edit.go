@@ -75,6 +75,12 @@ func (h *Handler) MessageEdit(c echo.Context) error {
 		return err
 	}
 	body, verr := chat.CheckBody(c.FormValue("body"))
+	if verr == nil {
+		// The word filter's "block" holds for edits too, or it would be one edit away.
+		if verr = h.chat.Blocked(c.Request().Context(), body); verr != nil && !chat.IsBlocked(verr) {
+			return internal(verr)
+		}
+	}
 	if verr != nil {
 		return h.renderMessage(c, http.StatusUnprocessableEntity, "chat_message_edit",
 			messageEditView{chatMessageView: chatMessageView{M: m, Slug: gc.g.Slug}, Body: c.FormValue("body"), Error: verr.Error()})

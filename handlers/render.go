@@ -12,6 +12,13 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 	p := &views.Page{Title: title, Nav: nav, CSRF: csrfToken(c)}
 	if u := currentUser(c); u != nil {
 		p.Viewer = &views.Viewer{ID: u.ID, DisplayName: u.DisplayName, Role: string(u.Role)}
+		// The member's choice for content-warned messages, a class on <body> the page
+		// script reads: message HTML is shared by every viewer and cannot carry it.
+		if prefs, err := h.store.MemberPrefs(c.Request().Context(), u.ID); err != nil {
+			h.log.WarnContext(c.Request().Context(), "load member preferences", "err", err)
+		} else {
+			p.Viewer.CWOpen = prefs.CWOpen
+		}
 	}
 	return p
 }

@@ -38,7 +38,8 @@ func (h *Handler) Router() *echo.Echo {
 
 	app.GET("/", h.Home)
 	app.GET("/welcome", h.Welcome, requireUser)
-	app.GET("/help", h.staticPage("help", "Get help now", "help"))
+	app.GET("/help", h.Help)
+	app.GET("/crisis/phrases", h.CrisisPhrases, requireUser)
 	app.GET("/resources", h.staticPage("resources", "Resources", "resources"))
 	app.GET("/goals", h.staticPage("goals", "Goals", "goals"))
 
@@ -55,6 +56,7 @@ func (h *Handler) Router() *echo.Echo {
 	app.POST("/account/sessions/:id/end", h.EndSession, requireUser)
 	app.POST("/account/name", h.AccountName, requireUser)
 	app.POST("/account/password", h.AccountPassword, requireUser, authLimit)
+	app.POST("/account/content-warnings", h.AccountContentWarnings, requireUser)
 
 	groups := app.Group("/groups", requireUser, followMoves)
 	groups.GET("", h.GroupList)
@@ -90,6 +92,11 @@ func (h *Handler) Router() *echo.Echo {
 	admin.GET("/users", h.AdminUsers)
 	admin.POST("/users/:id/role", h.SetUserRole)
 	admin.POST("/users/:id/reset", h.UserResetLink)
+	admin.GET("/crisis", h.AdminCrisis)
+	admin.POST("/crisis", h.AdminCrisisSave)
+	admin.GET("/filter", h.AdminFilter)
+	admin.POST("/filter", h.AdminFilterAdd)
+	admin.POST("/filter/:id/delete", h.AdminFilterDelete)
 	return e
 }
 

@@ -23,6 +23,8 @@ const (
 	// ChangeNewMessages: the chat's committer wrote new messages to a group (GroupID). The
 	// messages themselves reach the live chat through the committer's OnCommit.
 	ChangeNewMessages
+	// ChangeSafety: the crisis lines, crisis phrases or word filter changed (no ids).
+	ChangeSafety
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero

@@ -41,6 +41,7 @@ func TestEveryWriterAnnouncesItsChange(t *testing.T) {
 	}
 	take()
 
+	var filterID int64
 	cases := []struct {
 		name  string
 		write func() error
@@ -69,6 +70,14 @@ func TestEveryWriterAnnouncesItsChange(t *testing.T) {
 		{"expired sessions", func() error { _, err := s.DeleteExpiredSessions(ctx); return err }, Change{Kind: ChangeSession}},
 		{"role", func() error { return s.SetRole(ctx, ana.ID, RoleModerator) }, Change{Kind: ChangeUser, UserID: ana.ID}},
 		{"rename", func() error { return s.SetDisplayName(ctx, ana.ID, "willow") }, Change{Kind: ChangeUser, UserID: ana.ID}},
+		{"member prefs", func() error { return s.SetMemberPrefs(ctx, ana.ID, MemberPrefs{CWOpen: true}) }, Change{Kind: ChangeUser, UserID: ana.ID}},
+		{"crisis support", func() error {
+			return s.SetCrisisSupport(ctx, []CrisisLine{{Label: "Here", Reach: "Call 111"}}, []string{"sad"})
+		},
+			Change{Kind: ChangeSafety}},
+		{"add filter entry", func() error { fe, err := s.AddFilterEntry(ctx, "spam", FilterBlock); filterID = fe.ID; return err },
+			Change{Kind: ChangeSafety}},
+		{"delete filter entry", func() error { return s.DeleteFilterEntry(ctx, filterID) }, Change{Kind: ChangeSafety}},
 		{"delete account", func() error { return s.DeleteUser(ctx, ana.ID) }, Change{Kind: ChangeUser, UserID: ana.ID}},
 	}
 	for _, c := range cases {

@@ -23,6 +23,10 @@ type NewMessage struct {
 	AuthorName string
 	ClientID   string
 	Body       string
+	// ContentWarning is the author's short warning, "" for none.
+	ContentWarning string
+	// Held marks a message the word filter held for review.
+	Held bool
 }
 
 // Posted is the outcome of posting a NewMessage. Duplicate is true when the author had
@@ -104,8 +108,8 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 		logs: NewLogLimiter(opts.Logger, 10*time.Second, nil)}
 	var err error
 	if c.insert, err = s.w.PrepareContext(ctx, `
-		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (author_id, client_id) DO NOTHING`); err != nil {
+		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (author_id, client_id) DO NOTHING`); err != nil {
 		return nil, fmt.Errorf("prepare message insert: %w", err)
 	}
 	if c.maxSeq, err = s.w.PrepareContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE group_id = ?`); err != nil {
@@ -227,7 +231,7 @@ func (c *Committer) commit(batch []*postReq) {
 					return fmt.Errorf("load sequence: %w", err)
 				}
 			}
-			res, err := insert.ExecContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now))
+			res, err := insert.ExecContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held)
 			if err != nil {
 				results[i].err = fmt.Errorf("insert message: %w", err)
 				seqs[nm.GroupID] = seq
@@ -249,7 +253,7 @@ func (c *Committer) commit(batch []*postReq) {
 			}
 			seqs[nm.GroupID] = seq + 1
 			m := Message{ID: id, GroupID: nm.GroupID, Seq: seq + 1, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
-				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now))}
+				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held}
 			results[i].p = Posted{Message: m}
 			inserted = append(inserted, m)
 		}

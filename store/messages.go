@@ -22,6 +22,11 @@ type Message struct {
 	EditedAt   time.Time // zero when never edited
 	DeletedAt  time.Time // zero unless removed
 	Reactions  []ReactionCount
+	// ContentWarning is the author's short warning ("relapse"); others see the message
+	// collapsed behind it. Empty for none.
+	ContentWarning string
+	// Held is set when the word filter held the message for a moderator's review.
+	Held bool
 }
 
 // Edited reports whether the message was changed after it was sent.
@@ -50,13 +55,13 @@ type ReactionCount struct {
 }
 
 const messageColumns = `m.id, m.group_id, m.seq, m.author_id, u.display_name, m.client_id, m.body,
-	m.created_at, COALESCE(m.edited_at, 0), COALESCE(m.deleted_at, 0)`
+	m.created_at, COALESCE(m.edited_at, 0), COALESCE(m.deleted_at, 0), m.content_warning, m.held`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created, edited, deleted int64
 	err := row.Scan(&m.ID, &m.GroupID, &m.Seq, &m.AuthorID, &m.AuthorName, &m.ClientID, &m.Body,
-		&created, &edited, &deleted)
+		&created, &edited, &deleted, &m.ContentWarning, &m.Held)
 	m.CreatedAt = fromMS(created)
 	if edited != 0 {
 		m.EditedAt = fromMS(edited)

@@ -30,6 +30,9 @@ type Viewer struct {
 	ID          int64
 	DisplayName string
 	Role        string
+	// CWOpen: content-warned messages start open for this member (their choice on the
+	// account page); collapsed otherwise.
+	CWOpen bool
 }
 
 // IsAdmin reports whether the viewer is an admin.

@@ -29,6 +29,30 @@
 // end of the group as it was when the socket connected, so it still receives whatever was
 // sent while the server waited for the resume frame.
 //
+// # Content warnings
+//
+// A message may carry a short content warning: its body's first line is "CW: words" (any
+// case; at most MaxWarningChars, 80, characters after the colon) and the message follows
+// on the next lines. Post takes the warning off (SplitWarning) and stores it apart
+// (messages.content_warning); the message renders its text inside
+// <details class="msg-cw"><summary>CW: words</summary>…</details>, collapsed, the same for
+// every viewer. The page opens it for its author and for members who chose "start open" on
+// their account page (a class on <body>; static/js/nudge.js). A first line "CW: …" with
+// nothing after it is an ordinary message. The compose form's optional warning field is
+// turned into that first line by the page, so the protocol has one form only; a resend
+// carries the same body and so the same warning.
+//
+// # Word filter
+//
+// Before a message is written, Post checks it (warning and text) against the community's
+// word filter (admin-edited on /admin/filter; whole words, any case; empty by default).
+// "block" refuses it with a *BlockedError naming the entry, sent as a refusal frame like
+// any other (the page puts the text back in the box); "hold" writes it with messages.held
+// set; "flag" writes it as usual. Who sees a held message until it is approved, and
+// raising a flagged one to the moderators' queue, belong to moderation (the seams are
+// marked "moderation: hold" and "moderation: flag" in wordfilter.go). Edits are not
+// filtered yet.
+//
 // Server → client: text frames holding one or more top-level HTML elements, each carrying
 // hx-swap-oob, so several queued updates travel in one frame:
 //
@@ -46,7 +70,8 @@
 //	    the message sent with CLIENT_ID is committed (also sent again for a resend); the
 //	    message itself arrives as a new-message frame, possibly after the ack
 //	<p id="chat-error" data-refused="CLIENT_ID">reason</p>
-//	    a refusal ("slow down", too long, empty, not a member, signed out); data-refused
+//	    a refusal ("slow down", too long, empty, not a member, signed out, blocked by the
+//	    word filter, content warning too long); data-refused
 //	    names the refused message (empty when the frame was no message) and the page puts
 //	    its text back in the box
 //

@@ -85,6 +85,7 @@ type Hub struct {
 	committer *store.Committer
 	fan       fanout
 	caps      *socketCaps
+	filter    *filterCache // the community's word filter (wordfilter.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -169,7 +170,7 @@ func New(opt Options) (*Hub, error) {
 		opt.Logger = slog.Default()
 	}
 	h := &Hub{opt: opt, st: opt.Store, frames: opt.Frames, log: opt.Logger, pub: opt.Publisher,
-		rooms: make(map[int64]*room), caps: newSocketCaps()}
+		rooms: make(map[int64]*room), caps: newSocketCaps(), filter: newFilterCache(opt.Store)}
 	h.limits = newLimits(&h.opt)
 	if h.pub == nil {
 		h.pub = localPublisher{h}
@@ -347,7 +348,12 @@ func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, erro
 	if err != nil {
 		return store.Posted{}, err
 	}
-	nm.Body = body
+	if nm.ContentWarning, nm.Body, err = SplitWarning(body); err != nil {
+		return store.Posted{}, err
+	}
+	if err := h.applyFilter(ctx, &nm); err != nil {
+		return store.Posted{}, err
+	}
 	if !h.limits.sends.allow(nm.AuthorID) {
 		return store.Posted{}, ErrSlowDown
 	}

@@ -16,7 +16,11 @@ var (
 
 // isRefusal reports whether err is a refusal the sender sees as is, beside the compose box.
 func isRefusal(err error) bool {
-	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived} {
+	var blocked *BlockedError
+	if errors.As(err, &blocked) {
+		return true
+	}
+	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived, ErrWarningTooLong} {
 		if errors.Is(err, r) {
 			return true
 		}

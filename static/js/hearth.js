@@ -280,6 +280,7 @@
     evt.preventDefault();
     var box = byId("chat-body");
     if (!current() || !box || box.value.trim() === "") return;
+    if (!evt.target.dispatchEvent(new CustomEvent("hearth:beforesend", { bubbles: true, cancelable: true, detail: { box: box } }))) return; // nudge.js
     var q = { id: newClientId(), body: box.value };
     state.queue.push(q);
     save();
