@@ -13,12 +13,9 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 	if u := currentUser(c); u != nil {
 		p.Viewer = &views.Viewer{ID: u.ID, DisplayName: u.DisplayName, Role: string(u.Role)}
 		// The member's choice for content-warned messages, a class on <body> the page
-		// script reads: message HTML is shared by every viewer and cannot carry it.
-		if prefs, err := h.store.MemberPrefs(c.Request().Context(), u.ID); err != nil {
-			h.log.WarnContext(c.Request().Context(), "load member preferences", "err", err)
-		} else {
-			p.Viewer.CWOpen = prefs.CWOpen
-		}
+		// script reads: message HTML is shared by every viewer and cannot carry it. It
+		// comes with the (cached) session lookup: no read of its own per page.
+		p.Viewer.CWOpen = u.Prefs.CWOpen
 	}
 	return p
 }

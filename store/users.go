@@ -55,6 +55,9 @@ type User struct {
 	PasswordHash string
 	Role         Role
 	CreatedAt    time.Time
+	// Prefs are the member's display preferences; filled by SessionByToken, so the page
+	// that shows them needs no read of its own.
+	Prefs MemberPrefs
 }
 
 // Errors CreateUser and SetDisplayName return for names already in use.
