@@ -23,6 +23,13 @@ const (
 	// ChangeNewMessages: the chat's committer wrote new messages to a group (GroupID). The
 	// messages themselves reach the live chat through the committer's OnCommit.
 	ChangeNewMessages
+	// ChangeGoal: a goal, its milestones, updates, reactions or comments changed, or it was
+	// deleted (GoalID, UserID of its owner, and GroupID of a group whose board shows or
+	// showed it; a change of the shared group is announced once for each group).
+	ChangeGoal
+	// ChangeNotification: a member's notifications changed: new, coalesced, read, removed,
+	// or their settings (UserID; 0 means every member's).
+	ChangeNotification
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero
@@ -34,6 +41,7 @@ type Change struct {
 	UserID    int64
 	SessionID int64
 	MessageID int64
+	GoalID    int64
 }
 
 // changeFeed is the Store's one invalidation path: every writer announces what it changed
