@@ -69,12 +69,13 @@ type Handler struct {
 	frames    *chatFrames
 	upgrader  websocket.Upgrader
 	backoff   *loginBackoff
+	notes     *notifier // the live bell (notify_stream.go)
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
 var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
-	"password_reset", "password_reset_gone", "welcome"}
+	"password_reset", "password_reset_gone", "welcome", "goal", "goal_form", "goal_board", "notifications"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
@@ -114,6 +115,9 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h.upgrader = newUpgrader()
+	h.notes = newNotifier()
+	d.Store.OnChange(h.notes.follow)
+	d.Store.OnChange(h.followGoals)
 	h.backoff = newLoginBackoff(d.Store.Now)
 	return h, nil
 }

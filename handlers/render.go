@@ -12,6 +12,13 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 	p := &views.Page{Title: title, Nav: nav, CSRF: csrfToken(c)}
 	if u := currentUser(c); u != nil {
 		p.Viewer = &views.Viewer{ID: u.ID, DisplayName: u.DisplayName, Role: string(u.Role)}
+		// From memory (store.UnreadCount): no database round trip on a page view unless the
+		// member's notifications changed since their last page.
+		n, err := h.store.UnreadCount(c.Request().Context(), u.ID)
+		if err != nil {
+			requestLogger(c, h.log).Warn("count unread notifications", "err", err)
+		}
+		p.Viewer.Unread = n
 	}
 	return p
 }

@@ -725,3 +725,24 @@ func ParseTargetDate(s string, now time.Time) (string, error) {
 	}
 	return d.Format("2006-01-02"), nil
 }
+
+// GoalPeers lists the members who share a group with userID, by display name: whom they may
+// choose as a buddy.
+func (s *Store) GoalPeers(ctx context.Context, userID int64) ([]Member, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT u.id, u.display_name FROM memberships a
+		JOIN memberships b ON b.group_id = a.group_id JOIN users u ON u.id = b.user_id
+		WHERE a.user_id = CAST(?1 AS INTEGER) AND b.user_id <> CAST(?1 AS INTEGER) ORDER BY u.display_name LIMIT 500`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list peers: %w", err)
+	}
+	defer rows.Close()
+	var out []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.UserID, &m.DisplayName); err != nil {
+			return nil, fmt.Errorf("list peers: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -205,8 +205,8 @@ func (s *Store) Notifications(ctx context.Context, userID int64, limit, offset i
 // NotificationFor loads one of a member's notifications, if they may still see it.
 func (s *Store) NotificationFor(ctx context.Context, userID, id int64) (Notification, error) {
 	var n Notification
-	err := s.r.QueryRowContext(ctx, `SELECT n.id, n.kind, COALESCE(n.goal_id, 0), COALESCE(gr.slug, '')`+visibleNotices+
-		` AND n.id = CAST(?2 AS INTEGER)`, userID, id).Scan(&n.ID, &n.Kind, &n.GoalID, &n.GroupSlug)
+	err := s.r.QueryRowContext(ctx, `SELECT n.id, n.kind, COALESCE(n.goal_id, 0), COALESCE(gr.slug, ''), n.detail`+visibleNotices+
+		` AND n.id = CAST(?2 AS INTEGER)`, userID, id).Scan(&n.ID, &n.Kind, &n.GoalID, &n.GroupSlug, &n.Detail)
 	return n, notFound(err, "load notification")
 }
 
