@@ -20,8 +20,8 @@ type goalPage struct {
 	Days       int
 	Percent    int
 	Milestones []store.Milestone
-	Order      string // the milestone ids as shown, for the move buttons (stale check)
-	Updates    []updateView // newest first
+	Order      string            // the milestone ids as shown, for the move buttons (stale check)
+	Updates    []updateView      // newest first
 	History    []store.GoalEvent // oldest first, the chart's data table
 	Chart      template.HTML
 	Reactions  []reactionView
