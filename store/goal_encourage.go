@@ -142,8 +142,11 @@ func (s *Store) GoalComment(ctx context.Context, goalID, id int64) (GoalComment,
 	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at
 		FROM goal_comments c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND c.goal_id = ?`, id, goalID).Scan(
 		&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at)
+	if err != nil {
+		return GoalComment{}, notFound(err, "load goal comment")
+	}
 	c.CreatedAt = fromMS(at)
-	return c, notFound(err, "load goal comment")
+	return c, nil
 }
 
 // DeleteGoalComment deletes a comment; the notification it was part of loses it, and goes

@@ -59,13 +59,19 @@ type Goal struct {
 }
 
 // DaysOfProgress is the number of days the goal has been active in total, across every
-// pause and restart, at now: each started day counts.
+// pause and restart, at now, rounded to the nearest day; a goal active for any time at all
+// has at least one.
 func (g Goal) DaysOfProgress(now time.Time) int {
 	total := g.ActiveMS
 	if !g.ActiveSince.IsZero() && now.After(g.ActiveSince) {
 		total += now.Sub(g.ActiveSince).Milliseconds()
 	}
-	return int((total + 86_400_000 - 1) / 86_400_000)
+	const day = 86_400_000
+	d := int((total + day/2) / day)
+	if d == 0 && total > 0 {
+		d = 1
+	}
+	return d
 }
 
 // Percent is how much of the goal's milestones are done, 0 to 100.

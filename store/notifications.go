@@ -207,7 +207,10 @@ func (s *Store) NotificationFor(ctx context.Context, userID, id int64) (Notifica
 	var n Notification
 	err := s.r.QueryRowContext(ctx, `SELECT n.id, n.kind, COALESCE(n.goal_id, 0), COALESCE(gr.slug, ''), n.detail`+visibleNotices+
 		` AND n.id = CAST(?2 AS INTEGER)`, userID, id).Scan(&n.ID, &n.Kind, &n.GoalID, &n.GroupSlug, &n.Detail)
-	return n, notFound(err, "load notification")
+	if err != nil {
+		return Notification{}, notFound(err, "load notification")
+	}
+	return n, nil
 }
 
 // MarkNotificationRead marks one notification read; another member's is ErrNotFound.
