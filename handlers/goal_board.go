@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"bytes"
+	"html/template"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -12,11 +15,13 @@ import (
 
 // boardPage is what a group's goal board renders.
 type boardPage struct {
-	Group   store.Group
-	Goals   []goalCard
-	Feed    []store.GoalEvent
-	LastSeq int64 // the chat's newest sequence, so the board's socket skips the history
-	Path    string
+	Group store.Group
+	Goals []goalCard
+	Feed  []store.GoalEvent
+	// FeedHTML is Feed rendered (goal_feed), once per change of the board.
+	FeedHTML template.HTML
+	LastSeq  int64 // the chat's newest sequence, so the board's socket skips the history
+	Path     string
 }
 
 // GoalBoard is a group's goal board: the goals its members shared with it and the latest
@@ -29,22 +34,39 @@ func (h *Handler) GoalBoard(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	goals, err := h.store.BoardGoals(ctx, gc.g.ID)
-	if err != nil {
-		return internal(err)
+	now := h.store.Now()
+	e, ok := h.boards.get(gc.g, now)
+	if !ok {
+		gen := h.boards.gen(gc.g.ID)
+		goals, err := h.store.BoardGoals(ctx, gc.g.ID)
+		if err != nil {
+			return internal(err)
+		}
+		feed, err := h.store.BoardFeed(ctx, gc.g.ID, goalBoardFeedLen)
+		if err != nil {
+			return internal(err)
+		}
+		e = cachedBoard{gen: gen, hour: now.Truncate(time.Hour), slug: gc.g.Slug, goals: cards(goals, now), feed: feed}
+		if e.cards, err = h.cards.join(e.goals); err != nil {
+			return internal(err)
+		}
+		var b bytes.Buffer
+		if err := h.views.Partial(&b, "goal_feed", feed); err != nil {
+			return internal(err)
+		}
+		e.feedHTML = template.HTML(b.String()) // rendered by html/template
+		h.boards.put(gc.g.ID, e)
 	}
-	feed, err := h.store.BoardFeed(ctx, gc.g.ID, goalBoardFeedLen)
-	if err != nil {
-		return internal(err)
-	}
-	d := boardPage{Group: gc.g, Goals: cards(goals, h.store.Now()), Feed: feed, Path: "/groups/" + gc.g.Slug + "/goals"}
+	d := boardPage{Group: gc.g, Goals: e.goals, Feed: e.feed, FeedHTML: e.feedHTML, Path: "/groups/" + gc.g.Slug + "/goals"}
 	if !isFragment(c) {
+		var err error
 		if d.LastSeq, err = h.store.LastSeq(ctx, gc.g.ID); err != nil {
 			return internal(err)
 		}
 	}
+	cards := e.cards
 	p := h.page(c, "Goal board · "+gc.g.Name, "groups")
-	p.Data = d
+	p.Data, p.Insert = d, cards // the cards go where the template places {{insert}}
 	return h.respond(c, http.StatusOK, "goal_board", "goal_board_live", p)
 }
 

@@ -70,6 +70,8 @@ type Handler struct {
 	upgrader  websocket.Upgrader
 	backoff   *loginBackoff
 	notes     *notifier // the live bell (notify_stream.go)
+	cards     *goalCards
+	boards    *boardCache
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
@@ -116,6 +118,9 @@ func New(d Deps) (*Handler, error) {
 	}
 	h.upgrader = newUpgrader()
 	h.notes = newNotifier()
+	h.cards = newGoalCards(h)
+	h.boards = newBoardCache(1024)
+	d.Store.OnChange(h.boards.follow)
 	d.Store.OnChange(h.notes.follow)
 	d.Store.OnChange(h.followGoals)
 	h.backoff = newLoginBackoff(d.Store.Now)

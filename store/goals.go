@@ -158,8 +158,7 @@ var (
 const goalColumns = `g.id, g.user_id, u.display_name, g.title, g.why, g.target_date, g.visibility,
 	COALESCE(g.group_id, 0), COALESCE(gr.name, ''), COALESCE(gr.slug, ''), COALESCE(g.buddy_id, 0), COALESCE(b.display_name, ''),
 	g.state, g.comments_off, g.created_at, g.updated_at, g.active_ms, COALESCE(g.active_since, 0), g.restarts,
-	(SELECT COUNT(*) FROM goal_milestones m WHERE m.goal_id = g.id),
-	(SELECT COUNT(*) FROM goal_milestones m WHERE m.goal_id = g.id AND m.done_at IS NOT NULL)`
+	g.milestone_count, g.done_count`
 
 const goalFrom = ` FROM goals g JOIN users u ON u.id = g.user_id
 	LEFT JOIN groups gr ON gr.id = g.group_id LEFT JOIN users b ON b.id = g.buddy_id`

@@ -23,7 +23,11 @@ CREATE TABLE goals (
     -- finished run, active_since the start of the current one (NULL when not active).
     active_ms    INTEGER NOT NULL DEFAULT 0,
     active_since INTEGER,
-    restarts     INTEGER NOT NULL DEFAULT 0
+    restarts     INTEGER NOT NULL DEFAULT 0,
+    -- How many milestones the goal has and how many are done, kept by triggers so a board
+    -- of many goals reads them with the goal.
+    milestone_count INTEGER NOT NULL DEFAULT 0,
+    done_count      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX goals_user ON goals(user_id, state);
 CREATE INDEX goals_group ON goals(group_id) WHERE visibility = 'group';
@@ -45,6 +49,29 @@ CREATE TABLE goal_milestones (
     done_at  INTEGER                                -- NULL until checked off
 );
 CREATE INDEX goal_milestones_goal ON goal_milestones(goal_id, position);
+
+-- +goose StatementBegin
+CREATE TRIGGER goal_milestones_added AFTER INSERT ON goal_milestones
+BEGIN
+    UPDATE goals SET milestone_count = milestone_count + 1, done_count = done_count + (NEW.done_at IS NOT NULL)
+    WHERE id = NEW.goal_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER goal_milestones_removed AFTER DELETE ON goal_milestones
+BEGIN
+    UPDATE goals SET milestone_count = milestone_count - 1, done_count = done_count - (OLD.done_at IS NOT NULL)
+    WHERE id = OLD.goal_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER goal_milestones_checked AFTER UPDATE OF done_at ON goal_milestones
+WHEN (OLD.done_at IS NULL) <> (NEW.done_at IS NULL)
+BEGIN
+    UPDATE goals SET done_count = done_count + (NEW.done_at IS NOT NULL) - (OLD.done_at IS NOT NULL)
+    WHERE id = NEW.goal_id;
+END;
+-- +goose StatementEnd
 
 -- The goal's history: what the chart and the feeds are drawn from.
 CREATE TABLE goal_events (
@@ -122,6 +149,9 @@ DROP TABLE notifications;
 DROP TABLE goal_comments;
 DROP TABLE goal_reactions;
 DROP TABLE goal_events;
+DROP TRIGGER goal_milestones_checked;
+DROP TRIGGER goal_milestones_removed;
+DROP TRIGGER goal_milestones_added;
 DROP TABLE goal_milestones;
 DROP TRIGGER goals_group_gone;
 DROP TABLE goals;
