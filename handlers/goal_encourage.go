@@ -61,7 +61,7 @@ func (h *Handler) GoalComment(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
-	return redirect(c, goalPath(g)+"#comments")
+	return redirect(c, goalPath(g))
 }
 
 // GoalCommentDelete deletes a comment: the goal's owner deletes any, an author their own.
@@ -88,7 +88,7 @@ func (h *Handler) GoalCommentDelete(c echo.Context) error {
 	if err := h.store.DeleteGoalComment(ctx, g, id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return internal(err)
 	}
-	return redirect(c, goalPath(g)+"#comments")
+	return redirect(c, goalPath(g))
 }
 
 // GoalComments turns comments on the goal on or off (its owner).
@@ -100,5 +100,5 @@ func (h *Handler) GoalComments(c echo.Context) error {
 	if err := h.store.SetCommentsOff(c.Request().Context(), g, c.FormValue("comments") == "off"); err != nil {
 		return internal(err)
 	}
-	return redirect(c, goalPath(g)+"#comments")
+	return redirect(c, goalPath(g))
 }

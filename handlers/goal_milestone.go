@@ -38,7 +38,7 @@ func (h *Handler) MilestoneAdd(c echo.Context) error {
 	if err := h.store.AddMilestone(c.Request().Context(), g, title); err != nil {
 		return internal(err)
 	}
-	return redirect(c, goalPath(g)+"#milestones")
+	return redirect(c, goalPath(g))
 }
 
 // milestoneID reads :mid.
@@ -69,7 +69,7 @@ func (h *Handler) MilestoneEdit(c echo.Context) error {
 	if err := h.store.EditMilestone(c.Request().Context(), g, id, title); err != nil {
 		return goalStoreError(err)
 	}
-	return redirect(c, goalPath(g)+"#milestones")
+	return redirect(c, goalPath(g))
 }
 
 // MilestoneDelete removes a step.
@@ -85,7 +85,7 @@ func (h *Handler) MilestoneDelete(c echo.Context) error {
 	if err := h.store.DeleteMilestone(c.Request().Context(), g, id); err != nil {
 		return goalStoreError(err)
 	}
-	return redirect(c, goalPath(g)+"#milestones")
+	return redirect(c, goalPath(g))
 }
 
 // MilestoneMove moves a step one place up or down. The form carries the order the member
@@ -122,7 +122,7 @@ func (h *Handler) MilestoneMove(c echo.Context) error {
 	if err := h.store.MoveMilestone(c.Request().Context(), g, id, delta, seen); err != nil {
 		return goalStoreError(err)
 	}
-	return redirect(c, goalPath(g)+"#step-"+c.Param("mid"))
+	return redirect(c, goalPath(g))
 }
 
 // MilestoneCheck checks a step off, or back on (done=no). Reaching one is news for the
@@ -140,5 +140,5 @@ func (h *Handler) MilestoneCheck(c echo.Context) error {
 	if err := h.store.RecordProgress(c.Request().Context(), g, p); err != nil {
 		return goalStoreError(err)
 	}
-	return redirect(c, goalPath(g)+"#milestones")
+	return redirect(c, goalPath(g))
 }

@@ -44,7 +44,7 @@ func (h *Handler) GoalUpdate(c echo.Context) error {
 	if err := h.store.RecordProgress(c.Request().Context(), g, p); err != nil {
 		return goalStoreError(err)
 	}
-	return redirect(c, goalPath(g)+"#updates")
+	return redirect(c, goalPath(g))
 }
 
 // GoalState pauses, restarts, completes or archives a goal.

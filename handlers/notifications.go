@@ -172,5 +172,5 @@ func (h *Handler) NotificationSettings(c echo.Context) error {
 	if err := h.store.SetNotificationSettings(c.Request().Context(), currentUser(c).ID, on); err != nil {
 		return internal(err)
 	}
-	return redirect(c, "/notifications#settings")
+	return redirect(c, "/notifications")
 }

@@ -4,6 +4,11 @@
 // board and are dropped here.
 (function () {
   "use strict";
+  // Say on the page when the board is live (tests and assistive tech can wait for it).
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    var sock = evt.target && evt.target.closest && evt.target.closest("[data-goal-board]");
+    if (sock) sock.setAttribute("data-live", "open");
+  });
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
     var sock = evt.target && evt.target.closest && evt.target.closest("[data-goal-board]");
     if (!sock) return;

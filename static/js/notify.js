@@ -5,6 +5,10 @@
   "use strict";
   if (!window.EventSource || !document.getElementById("bell")) return;
   var es = new EventSource("/notifications/stream");
+  es.addEventListener("open", function () {
+    var bell = document.getElementById("bell");
+    if (bell) bell.setAttribute("data-live", "open");
+  });
   es.addEventListener("unread", function (evt) {
     var n = parseInt(evt.data, 10) || 0;
     var bell = document.getElementById("bell");
