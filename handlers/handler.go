@@ -72,6 +72,7 @@ type Handler struct {
 	notes     *notifier // the live bell (notify_stream.go)
 	cards     *goalCards
 	boards    *boardCache
+	mentions  *mentions // mention notifications (mention_notify.go)
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
@@ -121,6 +122,8 @@ func New(d Deps) (*Handler, error) {
 	h.cards = newGoalCards(h)
 	h.boards = newBoardCache(1024)
 	d.Store.OnChange(h.boards.follow)
+	h.mentions = newMentions(h)
+	d.Store.OnChange(h.mentions.follow)
 	d.Store.OnChange(h.notes.follow)
 	d.Store.OnChange(h.followGoals)
 	h.backoff = newLoginBackoff(d.Store.Now)
@@ -129,4 +132,8 @@ func New(d Deps) (*Handler, error) {
 
 // Close stops the live chat: open sockets are told to reconnect later and queued messages
 // are written before it returns. Call it after the HTTP server has shut down.
-func (h *Handler) Close() error { return h.chat.Close() }
+func (h *Handler) Close() error {
+	err := h.chat.Close()
+	h.mentions.close()
+	return err
+}

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -324,4 +325,58 @@ func TestGoalBoardLive(t *testing.T) {
 	if body := f.cat.Get("/groups/walkers/goals").Body; strings.Contains(body, gp(shared, "\"")) {
 		t.Errorf("the goal made private is still on the board after the live update")
 	}
+}
+
+// A chat mention notifies the member named, live, if they belong to the group; a
+// non-member named in the same message and the author are told nothing.
+func TestMentionNotifications(t *testing.T) {
+	f := newGoalFixture(t)
+	ana := openStream(t, f.ana)
+	if e := ana.next("first count"); e != "0" {
+		t.Fatalf("first count %q", e)
+	}
+	ws := mustDial(t, f.app, f.ben, "walkers", "?after=0")
+	ws.send("@peer_dan @peer_ben @peer_ana are you walking today? (mail me@peer_cat.org)", "mention-1")
+	if e := ana.next("ana after the mention"); e != "1" {
+		t.Fatalf("ana's count after a mention: %q", e)
+	}
+	expectStatus(t, "notifications", f.ana.Get("/notifications"), 200, "peer_ben mentioned you in Walkers")
+	for _, who := range []string{"dan", "ben", "cat"} {
+		if ns := f.notices(who); len(ns) != 0 {
+			t.Errorf("%s was told of a mention: %+v", who, ns)
+		}
+		// Not even written (the list would hide it anyway).
+		var n int
+		if err := sqlCount(f.app, &n, `SELECT COUNT(*) FROM notifications WHERE user_id = ?`, f.id[who]); err != nil || n != 0 {
+			t.Errorf("%s has %d notification rows (%v)", who, n, err)
+		}
+	}
+	// Switched off: no more mention notifications.
+	expectStatus(t, "settings", post(f.ana, "/notifications/settings", url.Values{"encouragement": {"on"}}), 303)
+	ws.send("@peer_ana one more", "mention-2")
+	ws.send("@peer_cat and you", "mention-3")
+	// cat is not in walkers: nobody is told; ana switched mentions off. Wait for the second
+	// message to be looked at by mentioning a member who wants it.
+	expectStatus(t, "cat joins", post(f.cat, "/groups/walkers/join", url.Values{"accept_guidelines": {"yes"}}), 303)
+	ws.send("@peer_cat welcome", "mention-4")
+	deadline := time.Now().Add(10 * time.Second)
+	for len(f.notices("cat")) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if ns := f.notices("cat"); len(ns) != 1 || ns[0].ActorCount != 1 {
+		t.Errorf("cat's notifications: %+v", ns)
+	}
+	if ns := f.notices("ana"); len(ns) != 1 {
+		t.Errorf("ana was told of a mention after switching mentions off: %+v", ns)
+	}
+}
+
+// sqlCount runs a counting query on a separate read-only connection to the test database.
+func sqlCount(app *handlerstest.App, n *int, q string, args ...any) error {
+	db, err := sql.Open("sqlite3", "file:"+app.DBPath+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.QueryRow(q, args...).Scan(n)
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -349,3 +350,40 @@ func (s *Store) UnreadCount(ctx context.Context, userID int64) (int, error) {
 // UnreadCountLoads is how many times UnreadCount went to the database: a measure of the
 // cache, for tests and benchmarks.
 func (s *Store) UnreadCountLoads() uint64 { return s.unread.loads.Load() }
+
+// MembersNamed returns the ids of groupID's members whose display names, lowercased, are
+// among names: who a chat message mentions and may be told of it.
+func (s *Store) MembersNamed(ctx context.Context, groupID int64, names []string) ([]int64, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(names)
+	if err != nil {
+		return nil, fmt.Errorf("find mentioned members: %w", err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.group_id = CAST(?1 AS INTEGER) AND lower(u.display_name) IN (SELECT value FROM json_each(CAST(?2 AS TEXT)))`, groupID, string(b))
+	if err != nil {
+		return nil, fmt.Errorf("find mentioned members: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find mentioned members: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// SeqBefore is the sequence of a group's last message written before t (0 if none).
+func (s *Store) SeqBefore(ctx context.Context, groupID int64, t time.Time) (int64, error) {
+	var seq int64
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE group_id = ? AND created_at < ?`,
+		groupID, ms(t)).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("find the last message before a time: %w", err)
+	}
+	return seq, nil
+}
