@@ -79,6 +79,9 @@ func noticeText(n store.Notification) string {
 		}
 		return fmt.Sprintf("Your request to join %s was not accepted", n.GroupName)
 	}
+	if n.Detail != "" {
+		return "A moderator action concerns you: " + n.Detail
+	}
 	return "A moderator action concerns you"
 }
 

@@ -21,9 +21,12 @@ const (
 	NoticeCheer          NoticeKind = "cheer"           // peers reacted to my goal
 	NoticeComment        NoticeKind = "comment"         // peers commented on my goal
 	NoticeBuddyMilestone NoticeKind = "buddy_milestone" // the member whose buddy I am reached a milestone
-	NoticeMention        NoticeKind = "mention"         // I was mentioned in chat (no producer yet)
+	NoticeMention        NoticeKind = "mention"         // I was mentioned in chat (handlers/mention_notify.go)
 	NoticeJoinRequest    NoticeKind = "join_request"    // my request to join a group was decided
-	NoticeModeration     NoticeKind = "moderation"      // a moderator action concerns me (no producer yet)
+	// NoticeModeration: a moderator action concerns me. No producer yet: moderation calls
+	// Notify (or notifyTx inside its own transaction) with UserID, GroupID where there is
+	// one, and Detail, the words the member reads ("You were muted in Walkers until 18:00").
+	NoticeModeration NoticeKind = "moderation"
 )
 
 // NoticeSetting is a switch in the member's notification settings.
