@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -379,4 +380,49 @@ func sqlCount(app *handlerstest.App, n *int, q string, args ...any) error {
 	}
 	defer db.Close()
 	return db.QueryRow(q, args...).Scan(n)
+}
+
+// The stream outlives the server's ReadTimeout (cmd/hearth sets 30 s): net/http lifts the
+// read deadline for its background read while a handler runs, so an idle stream stays open.
+// This guards the production server configuration, not a line of the stream's own.
+func TestNotificationStreamOutlivesReadTimeout(t *testing.T) {
+	f := newGoalFixture(t)
+	id := f.walkGoal("members", false)
+	srv := &http.Server{Handler: f.app.Handler.Router(), ReadTimeout: 200 * time.Millisecond}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/notifications/stream", nil)
+	req.Header.Set("Cookie", "hearth_session="+f.ana.Cookie("hearth_session"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("open stream: %v %v", err, res)
+	}
+	defer res.Body.Close()
+	lines := make(chan string, 8)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				lines <- d
+			}
+		}
+	}()
+	if e := <-lines; e != "0" {
+		t.Fatalf("first count %q", e)
+	}
+	time.Sleep(600 * time.Millisecond) // well past the ReadTimeout
+	expectStatus(t, "cheer", post(f.cat, gp(id, "/react"), url.Values{"kind": {"clap"}}), 303)
+	select {
+	case e, ok := <-lines:
+		if !ok || e != "1" {
+			t.Fatalf("after the read timeout the stream said %q (open: %v), want 1", e, ok)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10 s")
+	}
 }
