@@ -296,8 +296,25 @@ func TestGoalBoardLive(t *testing.T) {
 	private := f.walkGoal("private", false)
 	catWS := mustDial(t, f.app, f.cat, "walkers", "?after=0")
 	benWS := mustDial(t, f.app, f.ben, "walkers", "?after=0")
+	// A private goal's step sends nothing: the next frame cat's socket carries after it is
+	// ben's chat message, not a board update (a socket's frames keep their order).
 	ms := f.milestones(private)
 	expectStatus(t, "check private", post(f.ana, gp(private, fmt.Sprintf("/milestones/%d/check", ms[0].ID)), url.Values{}), 303)
+	benWS.send("a marker message", "marker-1")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_ = catWS.ws.SetReadDeadline(deadline)
+		_, b, err := catWS.ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("no marker message: %v", err)
+		}
+		if strings.Contains(string(b), "goal-live-") {
+			t.Fatalf("a private goal's change reached the group's socket: %s", b)
+		}
+		if strings.Contains(string(b), "a marker message") {
+			break
+		}
+	}
 	ms = f.milestones(shared)
 	expectStatus(t, "check shared", post(f.ana, gp(shared, fmt.Sprintf("/milestones/%d/check", ms[0].ID)), url.Values{}), 303)
 	for _, ws := range []*wsClient{catWS, benWS} {
@@ -317,8 +334,7 @@ func TestGoalBoardLive(t *testing.T) {
 			}
 		}
 	}
-	// The first goal frame each received was the shared goal's: had the private goal's
-	// change been broadcast, it would have come first; a board reload shows the milestone.
+	// A board reload shows the milestone.
 	expectStatus(t, "board", f.cat.Get("/groups/walkers/goals"), 200, "reached “Walk to the corner” on")
 	// Changing visibility is live too: the board viewers are told at once.
 	expectStatus(t, "make private", post(f.ana, gp(shared, "/edit"), url.Values{"title": {"Walk every morning"}, "visibility": {"private"}}), 303)
