@@ -14,11 +14,13 @@ import (
 // of it: after a batch of messages commits, a goroutine of its own loads the group's new
 // messages, finds the @names, and notifies the members of the group so named (never a
 // non-member, never the author). Messages written before Hearth started are not looked at.
+// A message removed later (ChangeMessage) is taken out of the notifications again.
 type mentions struct {
 	h      *Handler
 	start  time.Time
 	mu     sync.Mutex
 	groups map[int64]bool // groups with new messages not yet looked at
+	gone   map[int64]bool // messages changed (perhaps removed) not yet looked at
 	last   map[int64]int64
 	wake   chan struct{}
 	ctx    context.Context
@@ -28,7 +30,7 @@ type mentions struct {
 
 func newMentions(h *Handler) *mentions {
 	ctx, stop := context.WithCancel(context.Background())
-	m := &mentions{h: h, start: h.store.Now(), groups: map[int64]bool{}, last: map[int64]int64{},
+	m := &mentions{h: h, start: h.store.Now(), groups: map[int64]bool{}, gone: map[int64]bool{}, last: map[int64]int64{},
 		wake: make(chan struct{}, 1), ctx: ctx, stop: stop, done: make(chan struct{})}
 	go m.run()
 	return m
@@ -38,12 +40,18 @@ func newMentions(h *Handler) *mentions {
 func (m *mentions) follow(changes []store.Change) {
 	rang := false
 	for _, ch := range changes {
-		if ch.Kind != store.ChangeNewMessages || ch.GroupID == 0 {
+		switch {
+		case ch.Kind == store.ChangeNewMessages && ch.GroupID != 0:
+			m.mu.Lock()
+			m.groups[ch.GroupID] = true
+			m.mu.Unlock()
+		case ch.Kind == store.ChangeMessage && ch.MessageID != 0:
+			m.mu.Lock()
+			m.gone[ch.MessageID] = true
+			m.mu.Unlock()
+		default:
 			continue
 		}
-		m.mu.Lock()
-		m.groups[ch.GroupID] = true
-		m.mu.Unlock()
 		rang = true
 	}
 	if rang {
@@ -68,9 +76,15 @@ func (m *mentions) run() {
 		case <-m.wake:
 		}
 		m.mu.Lock()
-		groups := m.groups
-		m.groups = map[int64]bool{}
+		groups, gone := m.groups, m.gone
+		m.groups, m.gone = map[int64]bool{}, map[int64]bool{}
 		m.mu.Unlock()
+		// A removed message takes its mention out of the notifications.
+		for id := range gone {
+			if err := m.h.store.ForgetMessageNotices(m.ctx, id); err != nil && m.ctx.Err() == nil {
+				m.h.log.Warn("forget mention notifications", "message", id, "err", err)
+			}
+		}
 		for g := range groups {
 			if err := m.scan(g); err != nil && m.ctx.Err() == nil {
 				m.h.log.Warn("notify mentions", "group", g, "err", err)
@@ -107,7 +121,7 @@ func (m *mentions) scan(groupID int64) error {
 				return err
 			}
 			for _, id := range ids {
-				if err := m.h.store.Notify(m.ctx, store.Notice{UserID: id, Kind: store.NoticeMention, GroupID: groupID, ActorID: msg.AuthorID}); err != nil {
+				if err := m.h.store.Notify(m.ctx, store.Notice{UserID: id, Kind: store.NoticeMention, GroupID: groupID, ActorID: msg.AuthorID, MessageID: msg.ID}); err != nil {
 					return err
 				}
 			}

@@ -442,3 +442,28 @@ func TestNotificationStreamOutlivesReadTimeout(t *testing.T) {
 		t.Fatal("no event within 10 s")
 	}
 }
+
+// A mention whose message is removed leaves the notifications again.
+func TestMentionRemovedWithItsMessage(t *testing.T) {
+	f := newGoalFixture(t)
+	ana := openStream(t, f.ana)
+	if e := ana.next("first count"); e != "0" {
+		t.Fatalf("first count %q", e)
+	}
+	ws := mustDial(t, f.app, f.ben, "walkers", "?after=0")
+	ws.send("@peer_ana see you at nine", "m-1")
+	if e := ana.next("after the mention"); e != "1" {
+		t.Fatalf("count after a mention: %q", e)
+	}
+	msgs, err := f.app.Store.MessagesAfter(context.Background(), f.walkers.ID, 0, 10)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("messages: %v %v", msgs, err)
+	}
+	expectStatus(t, "delete", post(f.ben, fmt.Sprintf("/groups/walkers/messages/%d/delete", msgs[0].ID), url.Values{}), 200)
+	if e := ana.next("after the message was removed"); e != "0" {
+		t.Fatalf("count after the message was removed: %q", e)
+	}
+	if ns := f.notices("ana"); len(ns) != 0 {
+		t.Errorf("notifications of a removed message: %+v", ns)
+	}
+}

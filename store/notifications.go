@@ -73,6 +73,7 @@ type Notice struct {
 	GroupID   int64
 	ActorID   int64
 	CommentID int64
+	MessageID int64 // the chat message of a mention
 	Detail    string
 }
 
@@ -126,10 +127,10 @@ func notifyTx(ctx context.Context, tx *sql.Tx, n Notice, now int64) (bool, error
 		id, _ = res.LastInsertId()
 	}
 	if n.ActorID != 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_actors (notification_id, actor_id, comment_id, created_at)
-			SELECT ?1, ?2, ?3, ?4 WHERE ?3 IS NOT NULL
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_actors (notification_id, actor_id, comment_id, message_id, created_at)
+			SELECT ?1, ?2, ?3, ?5, ?4 WHERE ?3 IS NOT NULL OR ?5 IS NOT NULL
 			   OR NOT EXISTS (SELECT 1 FROM notification_actors WHERE notification_id = ?1 AND actor_id = ?2)`,
-			id, n.ActorID, nullID(n.CommentID), now); err != nil {
+			id, n.ActorID, nullID(n.CommentID), now, nullID(n.MessageID)); err != nil {
 			return false, fmt.Errorf("notify: actor: %w", err)
 		}
 	}
@@ -389,4 +390,63 @@ func (s *Store) SeqBefore(ctx context.Context, groupID int64, t time.Time) (int6
 		return 0, fmt.Errorf("find the last message before a time: %w", err)
 	}
 	return seq, nil
+}
+
+// ForgetMessageNotices takes a removed chat message out of the notifications that mention
+// it; a notification left with nothing goes. It reports nothing if the message is not
+// removed.
+func (s *Store) ForgetMessageNotices(ctx context.Context, messageID int64) error {
+	// Most changed messages (edits, reactions) mention nobody: a read, not a write, says so.
+	var any bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM notification_actors WHERE message_id = CAST(? AS INTEGER))`,
+		messageID).Scan(&any); err != nil {
+		return fmt.Errorf("forget a message's notifications: %w", err)
+	}
+	if !any {
+		return nil
+	}
+	var users []int64
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var deleted sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT deleted_at FROM messages WHERE id = ?`, messageID).Scan(&deleted)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("forget a message's notifications: %w", err)
+		}
+		if err == nil && !deleted.Valid {
+			return nil // still there
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT n.user_id FROM notification_actors a JOIN notifications n ON n.id = a.notification_id
+			WHERE a.message_id = ?`, messageID)
+		if err != nil {
+			return fmt.Errorf("forget a message's notifications: %w", err)
+		}
+		for rows.Next() {
+			var u int64
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return fmt.Errorf("forget a message's notifications: %w", err)
+			}
+			users = append(users, u)
+		}
+		rows.Close()
+		if len(users) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notification_actors WHERE message_id = ?`, messageID); err != nil {
+			return fmt.Errorf("forget a message's notifications: %w", err)
+		}
+		for _, u := range users {
+			if err := dropEmptyNotices(ctx, tx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		s.announce(Change{Kind: ChangeNotification, UserID: u})
+	}
+	return nil
 }

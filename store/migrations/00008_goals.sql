@@ -129,11 +129,15 @@ CREATE TABLE notification_actors (
     notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
     actor_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     comment_id      INTEGER REFERENCES goal_comments(id) ON DELETE CASCADE,
+    -- The chat message that mentioned the recipient; a removed message is forgotten by
+    -- Store.ForgetMessageNotices (messages are removed by clearing them, not deleting rows).
+    message_id      INTEGER REFERENCES messages(id) ON DELETE CASCADE,
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX notification_actors_n ON notification_actors(notification_id);
 CREATE INDEX notification_actors_actor ON notification_actors(actor_id);
 CREATE INDEX notification_actors_comment ON notification_actors(comment_id) WHERE comment_id IS NOT NULL;
+CREATE INDEX notification_actors_message ON notification_actors(message_id) WHERE message_id IS NOT NULL;
 
 -- A kind a member switched off. Absent means on.
 CREATE TABLE notification_settings (
