@@ -196,3 +196,76 @@ func TestDeleteUserErasesGoalData(t *testing.T) {
 		t.Errorf("ana still counts %d notifications of a deleted account's actions", n)
 	}
 }
+
+// Each setting switched off stops its kind, and only its kind.
+func TestNotificationSettingsPerKind(t *testing.T) {
+	w := newGoalWorld(t)
+	s, ctx := w.s, w.ctx
+	g, err := s.CreateGoal(ctx, w.ana.ID, GoalInput{Title: "Walk", Visibility: GoalMembers, BuddyID: w.ben.ID}, []string{"a", "b", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := s.Milestones(ctx, g.ID)
+	produce := map[NoticeSetting]func(i int) (User, error){
+		SettingEncouragement: func(int) (User, error) { return w.ana, s.AddGoalComment(ctx, g, w.cat.ID, "go") },
+		SettingBuddy: func(i int) (User, error) {
+			return w.ben, s.RecordProgress(ctx, g, GoalProgress{MilestoneID: ms[i].ID})
+		},
+		SettingMention: func(int) (User, error) {
+			return w.cat, s.Notify(ctx, Notice{UserID: w.cat.ID, Kind: NoticeMention, GroupID: w.walk.ID, ActorID: w.ben.ID})
+		},
+		SettingJoinRequest: func(i int) (User, error) {
+			if err := s.RequestToJoin(ctx, w.quiet.ID, w.cat.ID, ""); err != nil {
+				return w.cat, err
+			}
+			return w.cat, s.DenyJoinRequest(ctx, w.quiet.ID, w.cat.ID)
+		},
+		SettingModeration: func(int) (User, error) {
+			return w.ben, s.Notify(ctx, Notice{UserID: w.ben.ID, Kind: NoticeModeration, Detail: "a warning"})
+		},
+	}
+	count := func(u User) int {
+		var n int
+		if err := s.w.QueryRow(`SELECT COUNT(*) FROM notifications WHERE user_id = ?`, u.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, k := range NoticeSettings {
+		on := map[NoticeSetting]bool{}
+		for _, o := range NoticeSettings {
+			on[o] = o != k
+		}
+		for _, u := range []User{w.ana, w.ben, w.cat} {
+			if err := s.SetNotificationSettings(ctx, u.ID, on); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MarkAllNotificationsRead(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u := map[NoticeSetting]User{SettingEncouragement: w.ana, SettingBuddy: w.ben, SettingMention: w.cat,
+			SettingJoinRequest: w.cat, SettingModeration: w.ben}[k]
+		before := count(u)
+		if _, err := produce[k](0); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if got := count(u); got != before {
+			t.Errorf("%s switched off, yet %d notifications were written", k, got-before)
+		}
+		// Switched on again, it is written.
+		if err := s.SetNotificationSettings(ctx, u.ID, map[NoticeSetting]bool{k: true}); err != nil {
+			t.Fatal(err)
+		}
+		if k == SettingBuddy {
+			if err := s.RecordProgress(ctx, g, GoalProgress{MilestoneID: ms[2].ID}); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := produce[k](1); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if got := count(u); got != before+1 {
+			t.Errorf("%s switched on: %d new notifications, want 1", k, got-before)
+		}
+	}
+}
