@@ -118,6 +118,8 @@ var groupRoutes = []groupRoute{
 	{"POST", "/groups/{slug}/messages/{msg}/edit", url.Values{"body": {""}}, access{anon: post401, hidden: s404, nonMember: s403, member: s422, groupMod: s403, siteMod: s403, admin: s403}},
 	{"POST", "/groups/{slug}/messages/{msg}/delete", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s200, groupMod: s403, siteMod: s403, admin: s403}},
 	{"POST", "/groups/{slug}/messages/{msg}/react", url.Values{"kind": {"heart"}}, access{anon: post401, hidden: s404, nonMember: s403, member: http.StatusNoContent, groupMod: http.StatusNoContent, siteMod: s403, admin: s403}},
+	// The goal board is member-only content, like the chat.
+	{"GET", "/groups/{slug}/goals", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403, admin: s403}},
 	{"GET", "/groups/{slug}/ws", nil, access{anon: get303, hidden: s404, nonMember: s403, member: http.StatusSwitchingProtocols, groupMod: http.StatusSwitchingProtocols, siteMod: s403, admin: s403}},
 }
 
@@ -138,6 +140,29 @@ var siteRoutes = []siteRoute{
 	{"GET", "/help", nil, s200, s200, s200, s200},
 	{"GET", "/resources", nil, s200, s200, s200, s200},
 	{"GET", "/goals", nil, s200, s200, s200, s200},
+	{"GET", "/goals/new", nil, get303, s200, s200, s200},
+	{"POST", "/goals/new", url.Values{}, post401, s422, s422, s422},
+	// An unknown goal (999999): the same 404 as a goal one may not see; real goals as owner,
+	// buddy, group member and stranger are in TestGoalRoutesVisibility.
+	{"GET", "/goals/:id", nil, get303, s404, s404, s404},
+	{"GET", "/goals/:id/edit", nil, get303, s404, s404, s404},
+	{"POST", "/goals/:id/edit", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/milestones", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/milestones/:mid/edit", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/milestones/:mid/delete", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/milestones/:mid/move", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/milestones/:mid/check", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/updates", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/state", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/react", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/comments", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/comments/:cid/delete", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/goals/:id/comments/setting", url.Values{}, post401, s404, s404, s404},
+	{"GET", "/notifications", nil, get303, s200, s200, s200},
+	{"GET", "/notifications/stream", nil, get303, s200, s200, s200}, // the status only: it stays open
+	{"POST", "/notifications/read", url.Values{}, post401, get303, get303, get303},
+	{"POST", "/notifications/settings", url.Values{}, post401, get303, get303, get303},
+	{"POST", "/notifications/:id/read", url.Values{}, post401, s404, s404, s404},
 	{"GET", "/register", nil, s200, get303, get303, get303},
 	{"POST", "/register", url.Values{}, s422, s422, s422, s422},
 	{"GET", "/login", nil, s200, get303, get303, get303},
@@ -380,7 +405,8 @@ func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
 	}
 	anon := app.Client()
 	path := func(p string) string {
-		return strings.NewReplacer("/static/*", "/static/no-such-asset.css", ":token", "unknown-token", ":id", "999999").Replace(p)
+		return strings.NewReplacer("/static/*", "/static/no-such-asset.css", ":token", "unknown-token", ":id", "999999",
+			":mid", "1", ":cid", "1").Replace(p)
 	}
 	for _, rt := range siteRoutes {
 		for _, who := range []struct {
@@ -389,7 +415,9 @@ func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
 			want int
 		}{{"anonymous", anon, rt.anon}, {"member", member, rt.member}, {"site moderator", mod, rt.siteMod}, {"admin", admin, rt.admin}} {
 			var got int
-			if rt.method == http.MethodGet {
+			if strings.HasSuffix(rt.path, "/stream") {
+				got = streamStatus(t, who.c, path(rt.path))
+			} else if rt.method == http.MethodGet {
 				got = who.c.Get(path(rt.path)).Status
 			} else {
 				form := url.Values{}
@@ -403,4 +431,19 @@ func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// streamStatus opens a response that stays open (an event stream) and returns its status
+// without waiting for its end.
+func streamStatus(t *testing.T, c *handlerstest.Client, path string) int {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req := c.NewRequest(http.MethodGet, path, nil).WithContext(ctx)
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }

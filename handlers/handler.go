@@ -69,12 +69,17 @@ type Handler struct {
 	frames    *chatFrames
 	upgrader  websocket.Upgrader
 	backoff   *loginBackoff
+	notes     *notifier // the live bell (notify_stream.go)
+	cards     *goalCards
+	boards    *boardCache
+	mentions  *mentions // mention notifications (mention_notify.go)
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
 var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
-	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter"}
+	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter", "goal", "goal_form", "goal_board",
+	"notifications"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
@@ -114,10 +119,22 @@ func New(d Deps) (*Handler, error) {
 		return nil, err
 	}
 	h.upgrader = newUpgrader()
+	h.notes = newNotifier()
+	h.cards = newGoalCards(h)
+	h.boards = newBoardCache(1024)
+	d.Store.OnChange(h.boards.follow)
+	h.mentions = newMentions(h)
+	d.Store.OnChange(h.mentions.follow)
+	d.Store.OnChange(h.notes.follow)
+	d.Store.OnChange(h.followGoals)
 	h.backoff = newLoginBackoff(d.Store.Now)
 	return h, nil
 }
 
 // Close stops the live chat: open sockets are told to reconnect later and queued messages
 // are written before it returns. Call it after the HTTP server has shut down.
-func (h *Handler) Close() error { return h.chat.Close() }
+func (h *Handler) Close() error {
+	err := h.chat.Close()
+	h.mentions.close()
+	return err
+}

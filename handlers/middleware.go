@@ -26,6 +26,9 @@ const (
 	ctxSession = "hearth.session"
 	ctxLogger  = "hearth.logger"
 	ctxCSRF    = "hearth.csrf"
+	// ctxLongLived marks a response that stays open by design (the notification stream):
+	// its duration is not slowness.
+	ctxLongLived = "hearth.longlived"
 )
 
 // sessionCookie is the name of the cookie holding the opaque session token.
@@ -75,7 +78,7 @@ func (h *Handler) requestLog() echo.MiddlewareFunc {
 			lvl := slog.LevelDebug
 			switch {
 			case status == statusClientClosed:
-			case took >= slowRequest:
+			case took >= slowRequest && c.Get(ctxLongLived) == nil:
 				lvl = slog.LevelWarn
 			case status >= http.StatusBadRequest:
 				lvl = slog.LevelInfo

@@ -16,6 +16,13 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 		// script reads: message HTML is shared by every viewer and cannot carry it. It
 		// comes with the (cached) session lookup: no read of its own per page.
 		p.Viewer.CWOpen = u.Prefs.CWOpen
+		// From memory (store.UnreadCount): no database round trip on a page view unless the
+		// member's notifications changed since their last page.
+		n, err := h.store.UnreadCount(c.Request().Context(), u.ID)
+		if err != nil {
+			requestLogger(c, h.log).Warn("count unread notifications", "err", err)
+		}
+		p.Viewer.Unread = n
 	}
 	return p
 }

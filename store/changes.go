@@ -25,6 +25,13 @@ const (
 	ChangeNewMessages
 	// ChangeSafety: the crisis lines, crisis phrases or word filter changed (no ids).
 	ChangeSafety
+	// ChangeGoal: a goal, its milestones, updates, reactions or comments changed, or it was
+	// deleted (GoalID, UserID of its owner, and GroupID of a group whose board shows or
+	// showed it; a change of the shared group is announced once for each group).
+	ChangeGoal
+	// ChangeNotification: a member's notifications changed: new, coalesced, read, removed,
+	// or their settings (UserID; 0 means every member's).
+	ChangeNotification
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero
@@ -36,6 +43,7 @@ type Change struct {
 	UserID    int64
 	SessionID int64
 	MessageID int64
+	GoalID    int64
 }
 
 // changeFeed is the Store's one invalidation path: every writer announces what it changed

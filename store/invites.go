@@ -189,26 +189,43 @@ func (s *Store) ListJoinRequests(ctx context.Context, groupID int64) ([]JoinRequ
 // guidelines and join by accepting them (Join removes the request). A missing or already
 // approved request is ErrNotFound.
 func (s *Store) ApproveJoinRequest(ctx context.Context, groupID, userID int64) error {
-	res, err := s.exec(ctx, `UPDATE join_requests SET approved_at = ?
-		WHERE group_id = ? AND user_id = ? AND approved_at IS NULL`, ms(s.Now()), groupID, userID)
-	if err != nil {
-		return fmt.Errorf("approve join request: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
-	return nil
+	return s.decideJoinRequest(ctx, groupID, userID, true)
 }
 
 // DenyJoinRequest deletes a pending request. A missing request is ErrNotFound.
 func (s *Store) DenyJoinRequest(ctx context.Context, groupID, userID int64) error {
-	res, err := s.exec(ctx, `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, groupID, userID)
+	return s.decideJoinRequest(ctx, groupID, userID, false)
+}
+
+// decideJoinRequest approves or denies a pending request and tells the member, in one
+// transaction.
+func (s *Store) decideJoinRequest(ctx context.Context, groupID, userID int64, approve bool) error {
+	now := ms(s.Now())
+	notified := false
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		q, detail := `DELETE FROM join_requests WHERE group_id = ? AND user_id = ?`, "declined"
+		args := []any{groupID, userID}
+		if approve {
+			q, detail = `UPDATE join_requests SET approved_at = ? WHERE group_id = ? AND user_id = ? AND approved_at IS NULL`, "approved"
+			args = append([]any{now}, args...)
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("decide join request: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		notified, err = notifyTx(ctx, tx, Notice{UserID: userID, Kind: NoticeJoinRequest, GroupID: groupID, Detail: detail}, now)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("deny join request: %w", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
+	ch := []Change{{Kind: ChangeMembership, GroupID: groupID, UserID: userID}}
+	if notified {
+		ch = append(ch, Change{Kind: ChangeNotification, UserID: userID})
 	}
+	s.announce(ch...)
 	return nil
 }

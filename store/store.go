@@ -74,6 +74,8 @@ type Store struct {
 	path string
 	now  func() time.Time
 	auth *sessionCache // sessions with their members, for the per-request lookup
+	// unread is every member's unread notification count (notifications.go).
+	unread *unreadCache
 	// changes is the one after-commit invalidation path (changes.go).
 	changes changeFeed
 	// health remembers how the latest write ended, for WriteHealth.
@@ -120,8 +122,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now, auth: newSessionCache()}
+	s := &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now, auth: newSessionCache(), unread: newUnreadCache()}
 	s.OnChange(s.auth.follow)
+	s.OnChange(s.unread.follow)
 	return s, nil
 }
 

@@ -88,3 +88,22 @@ func reactionLabel(kind string) string {
 	}
 	return kind
 }
+
+// Mentions returns the display names a chat message mentions (lowercased, each once), by
+// the same rules chatText highlights them with.
+func Mentions(body string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, loc := range chatToken.FindAllStringIndex(body, -1) {
+		tok := body[loc[0]:loc[1]]
+		if tok[0] != '@' || (loc[0] > 0 && isWordByte(body[loc[0]-1])) {
+			continue
+		}
+		name := strings.ToLower(strings.TrimRight(tok[1:], ".-"))
+		if len(name) >= 3 && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -33,6 +33,8 @@ type Viewer struct {
 	// CWOpen: content-warned messages start open for this member (their choice on the
 	// account page); collapsed otherwise.
 	CWOpen bool
+	// Unread is how many unread notifications the bell shows.
+	Unread int
 }
 
 // IsAdmin reports whether the viewer is an admin.
@@ -103,7 +105,7 @@ type Renderer struct {
 
 // NavEntries are the navigation entries pages mark as current (Page.Nav); the site
 // navigation is rendered once for each. Another value still renders, only per request.
-var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "login", "register"}
+var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "login", "register", "notifications"}
 
 // New parses every template. assetURL maps an asset name to its content-hash URL.
 func New(assetURL func(string) string) (*Renderer, error) {

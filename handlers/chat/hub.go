@@ -577,3 +577,11 @@ func (h *Hub) pruneLimiters(conns []*conn) {
 	}
 	h.limits.prune(active)
 }
+
+// Broadcast publishes a frame of HTML (top-level elements carrying hx-swap-oob) to every
+// open socket of a group's room, through the same publisher as the chat. Other features
+// use it for live updates of the group's pages (the goal board); html must be safe for
+// every member of the group to see.
+func (h *Hub) Broadcast(groupID int64, html []byte) {
+	h.pub.Publish(groupID, &Frame{Data: html})
+}

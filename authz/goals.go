@@ -1,0 +1,78 @@
+package authz
+
+import (
+	"errors"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+// The goal rules, in words:
+//   - A goal is its owner's. Its owner sees and changes it; nobody else changes it.
+//   - Its buddy sees it whatever its visibility (they were chosen to support it).
+//   - Others see it by its visibility: "all members" to every logged-in member; "one of my
+//     groups" to the members of that group, while the owner still belongs to it (leaving a
+//     group takes one's goals off its board); "private" to nobody else, site moderators and
+//     admins included. An archived goal is for its owner and buddy only.
+//   - A goal one may not see does not exist for them: the same 404 as a missing goal.
+//   - Whoever sees a goal encourages it (reactions) and comments on it unless its owner
+//     turned comments off; the owner deletes any comment on their goal, an author their own.
+
+// Goal refusals.
+var (
+	ErrCommentsOff = errors.New("authz: comments are off for this goal")
+)
+
+// SeeGoal decides whether u may see goal g (loaded with store.GoalFor for u).
+func SeeGoal(u *store.User, g store.Goal) error {
+	switch {
+	case u == nil:
+		return ErrNoAccount
+	case u.ID == g.UserID || (g.BuddyID != 0 && u.ID == g.BuddyID):
+		return nil
+	case g.State == store.GoalArchived:
+		return ErrNotFound
+	case g.Visibility == store.GoalMembers:
+		return nil
+	case g.Visibility == store.GoalGroup && g.GroupID != 0 && g.ViewerInGroup && g.OwnerInGroup:
+		return nil
+	}
+	return ErrNotFound
+}
+
+// EditGoal decides whether u may change goal g: its owner alone.
+func EditGoal(u *store.User, g store.Goal) error {
+	if err := SeeGoal(u, g); err != nil {
+		return err
+	}
+	if u.ID != g.UserID {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// EncourageGoal decides whether u may react to goal g: whoever sees it.
+func EncourageGoal(u *store.User, g store.Goal) error { return SeeGoal(u, g) }
+
+// CommentGoal decides whether u may comment on goal g: whoever sees it, while its owner
+// keeps comments on.
+func CommentGoal(u *store.User, g store.Goal) error {
+	if err := SeeGoal(u, g); err != nil {
+		return err
+	}
+	if g.CommentsOff {
+		return ErrCommentsOff
+	}
+	return nil
+}
+
+// DeleteGoalComment decides whether u may delete comment c on goal g: the goal's owner, or
+// the comment's author.
+func DeleteGoalComment(u *store.User, g store.Goal, c store.GoalComment) error {
+	if err := SeeGoal(u, g); err != nil {
+		return err
+	}
+	if u.ID != g.UserID && u.ID != c.UserID {
+		return ErrForbidden
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// GoalReactionKinds are the kind reactions peers give, in display order.
+var GoalReactionKinds = []string{"clap", "strong", "grow", "heart"}
+
+// ValidGoalReaction reports whether kind is one of GoalReactionKinds.
+func ValidGoalReaction(kind string) bool {
+	for _, k := range GoalReactionKinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// ToggleGoalReaction adds userID's reaction of kind to the goal, or takes it back. A new
+// reaction notifies the owner (coalesced with others about the same goal).
+func (s *Store) ToggleGoalReaction(ctx context.Context, g Goal, userID int64, kind string) (added bool, err error) {
+	now := ms(s.Now())
+	notified := false
+	err = s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM goal_reactions WHERE goal_id = ? AND user_id = ? AND kind = ?`, g.ID, userID, kind)
+		if err != nil {
+			return fmt.Errorf("react to goal: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO goal_reactions (goal_id, user_id, kind, created_at) VALUES (?, ?, ?, ?)`,
+			g.ID, userID, kind, now); err != nil {
+			return fmt.Errorf("react to goal: %w", err)
+		}
+		added = true
+		notified, err = notifyTx(ctx, tx, Notice{UserID: g.UserID, Kind: NoticeCheer, GoalID: g.ID, ActorID: userID}, now)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	ch := goalChanges(g.ID, g.UserID, g.BoardGroup(), 0)
+	if notified {
+		ch = append(ch, Change{Kind: ChangeNotification, UserID: g.UserID})
+	}
+	s.announce(ch...)
+	return added, nil
+}
+
+// GoalReactionCount is how many members gave one kind of reaction, and whether the viewer did.
+type GoalReactionCount struct {
+	Kind  string
+	Count int
+	Mine  bool
+}
+
+// GoalReactions counts a goal's reactions by kind, in GoalReactionKinds order, with the
+// viewer's own marked.
+func (s *Store) GoalReactions(ctx context.Context, goalID, viewerID int64) ([]GoalReactionCount, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT kind, COUNT(*), MAX(user_id = ?) FROM goal_reactions WHERE goal_id = ? GROUP BY kind`, viewerID, goalID)
+	if err != nil {
+		return nil, fmt.Errorf("count goal reactions: %w", err)
+	}
+	defer rows.Close()
+	got := map[string]GoalReactionCount{}
+	for rows.Next() {
+		var r GoalReactionCount
+		if err := rows.Scan(&r.Kind, &r.Count, &r.Mine); err != nil {
+			return nil, fmt.Errorf("count goal reactions: %w", err)
+		}
+		got[r.Kind] = r
+	}
+	out := make([]GoalReactionCount, 0, len(GoalReactionKinds))
+	for _, k := range GoalReactionKinds {
+		r := got[k]
+		r.Kind = k
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AddGoalComment writes a peer's comment and notifies the owner.
+func (s *Store) AddGoalComment(ctx context.Context, g Goal, userID int64, body string) error {
+	now := ms(s.Now())
+	notified := false
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var off bool
+		if err := tx.QueryRowContext(ctx, `SELECT comments_off FROM goals WHERE id = ?`, g.ID).Scan(&off); err != nil {
+			return notFound(err, "comment on goal")
+		}
+		if off {
+			return ErrGoalState
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO goal_comments (goal_id, user_id, body, created_at) VALUES (?, ?, ?, ?)`, g.ID, userID, body, now)
+		if err != nil {
+			return fmt.Errorf("comment on goal: %w", err)
+		}
+		cid, _ := res.LastInsertId()
+		notified, err = notifyTx(ctx, tx, Notice{UserID: g.UserID, Kind: NoticeComment, GoalID: g.ID, ActorID: userID, CommentID: cid}, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ch := goalChanges(g.ID, g.UserID, g.BoardGroup(), 0)
+	if notified {
+		ch = append(ch, Change{Kind: ChangeNotification, UserID: g.UserID})
+	}
+	s.announce(ch...)
+	return nil
+}
+
+// GoalComments lists a goal's comments, oldest first.
+func (s *Store) GoalComments(ctx context.Context, goalID int64) ([]GoalComment, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at
+		FROM goal_comments c JOIN users u ON u.id = c.user_id WHERE c.goal_id = ? ORDER BY c.id`, goalID)
+	if err != nil {
+		return nil, fmt.Errorf("load goal comments: %w", err)
+	}
+	defer rows.Close()
+	var out []GoalComment
+	for rows.Next() {
+		var c GoalComment
+		var at int64
+		if err := rows.Scan(&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at); err != nil {
+			return nil, fmt.Errorf("load goal comments: %w", err)
+		}
+		c.CreatedAt = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// GoalComment loads one comment of the goal; another goal's is ErrNotFound.
+func (s *Store) GoalComment(ctx context.Context, goalID, id int64) (GoalComment, error) {
+	var c GoalComment
+	var at int64
+	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at
+		FROM goal_comments c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND c.goal_id = ?`, id, goalID).Scan(
+		&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at)
+	if err != nil {
+		return GoalComment{}, notFound(err, "load goal comment")
+	}
+	c.CreatedAt = fromMS(at)
+	return c, nil
+}
+
+// DeleteGoalComment deletes a comment; the notification it was part of loses it, and goes
+// when nothing is left of it.
+func (s *Store) DeleteGoalComment(ctx context.Context, g Goal, id int64) error {
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM goal_comments WHERE id = ? AND goal_id = ?`, id, g.ID)
+		if err != nil {
+			return fmt.Errorf("delete goal comment: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return dropEmptyNotices(ctx, tx, g.UserID)
+	})
+	if err != nil {
+		return err
+	}
+	s.announce(append(goalChanges(g.ID, g.UserID, g.BoardGroup(), 0), Change{Kind: ChangeNotification, UserID: g.UserID})...)
+	return nil
+}
