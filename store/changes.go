@@ -23,17 +23,24 @@ const (
 	// ChangeNewMessages: the chat's committer wrote new messages to a group (GroupID). The
 	// messages themselves reach the live chat through the committer's OnCommit.
 	ChangeNewMessages
+	// ChangeResource: a library resource was written, changed status, was marked as
+	// helpful, or was deleted (ResourceID; 0 when several changed, as when the starter
+	// library loads).
+	ChangeResource
+	// ChangeToolkit: a member's private toolkit changed (UserID, ResourceID).
+	ChangeToolkit
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero
 // where the Kind names it means "not known": a listener must then treat every such id as
 // changed (DeleteExpiredSessions, for one, does not say which sessions went).
 type Change struct {
-	Kind      ChangeKind
-	GroupID   int64
-	UserID    int64
-	SessionID int64
-	MessageID int64
+	Kind       ChangeKind
+	GroupID    int64
+	UserID     int64
+	SessionID  int64
+	MessageID  int64
+	ResourceID int64
 }
 
 // changeFeed is the Store's one invalidation path: every writer announces what it changed
