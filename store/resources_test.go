@@ -359,8 +359,14 @@ func TestLibraryWritersAnnounce(t *testing.T) {
 		do   func() error
 		want store.ChangeKind
 	}{
-		{"create", func() (err error) { r, err = st.CreateResource(ctx, resInput("c1", "C", "x"), u.ID, store.ResourcePending); return }, store.ChangeResource},
-		{"update", func() error { _, err := st.UpdateResource(ctx, r.ID, resInput("c1", "C2", "x"), store.ResourcePending, u.ID, "edited"); return err }, store.ChangeResource},
+		{"create", func() (err error) {
+			r, err = st.CreateResource(ctx, resInput("c1", "C", "x"), u.ID, store.ResourcePending)
+			return
+		}, store.ChangeResource},
+		{"update", func() error {
+			_, err := st.UpdateResource(ctx, r.ID, resInput("c1", "C2", "x"), store.ResourcePending, u.ID, "edited")
+			return err
+		}, store.ChangeResource},
 		{"review", func() error { return st.ReviewResource(ctx, r.ID, u.ID, store.DecisionApprove, "") }, store.ChangeResource},
 		{"helped", func() error { _, err := st.MarkHelped(ctx, r.ID, u.ID); return err }, store.ChangeResource},
 		{"restore", func() error {
