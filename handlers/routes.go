@@ -39,7 +39,6 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/", h.Home)
 	app.GET("/welcome", h.Welcome, requireUser)
 	app.GET("/help", h.staticPage("help", "Get help now", "help"))
-	app.GET("/resources", h.staticPage("resources", "Resources", "resources"))
 	app.GET("/goals", h.staticPage("goals", "Goals", "goals"))
 
 	app.GET("/register", h.RegisterForm)
@@ -85,6 +84,26 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/invites/:token", h.InviteShow, requireUser)
 	app.POST("/invites/:token", h.InviteAccept, requireUser)
 	app.POST("/invites/:token/request", h.InviteRequest, requireUser)
+
+	// The resource library: published resources are open to everyone; the rest needs a
+	// login, and the policy decides per resource (loadResource, loadToolkitItem).
+	app.GET("/resources", h.ResourceList)
+	app.GET("/resources/new", h.ResourceNew, requireSite(authz.SubmitResource))
+	app.POST("/resources/new", h.ResourceCreate, requireSite(authz.SubmitResource))
+	app.GET("/resources/toolkit", h.Toolkit, requireUser)
+	app.POST("/resources/toolkit/:id/note", h.ToolkitNote, requireUser)
+	app.POST("/resources/toolkit/:id/move", h.ToolkitMove, requireUser)
+	app.POST("/resources/toolkit/:id/remove", h.ToolkitRemove, requireUser)
+	app.GET("/resources/review", h.ResourceReviewQueue, requireSite(authz.ReviewResources))
+	app.GET("/resources/:slug", h.ResourceShow)
+	app.POST("/resources/:slug/helped", h.ResourceHelped, requireUser)
+	app.POST("/resources/:slug/toolkit", h.ToolkitSave, requireUser)
+	app.GET("/resources/:slug/edit", h.ResourceEditForm, requireUser)
+	app.POST("/resources/:slug/edit", h.ResourceEdit, requireUser)
+	app.POST("/resources/:slug/status", h.ResourceDecide, requireUser)
+	app.GET("/resources/:slug/revisions", h.ResourceRevisions, requireUser)
+	app.POST("/resources/:slug/revisions/:id/restore", h.ResourceRestore, requireUser)
+	app.POST("/resources/:slug/delete", h.ResourceDelete, requireUser)
 
 	admin := app.Group("/admin", requireSite(authz.Administer))
 	admin.GET("/users", h.AdminUsers)

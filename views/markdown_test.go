@@ -78,7 +78,7 @@ func AssertInert(t testing.TB, where, html string) {
 // has scripts (by URL), forms and hx-* attributes of its own. Member content is always
 // inside an element with class "user-content", which must hold none of them.
 func inPageFrame(doc *goquery.Document, tag string) bool {
-	return doc.Find(".user-content " + tag).Length() == 0
+	return doc.Find(".user-content "+tag).Length() == 0
 }
 
 func pageFrameAttr(s *goquery.Selection, _ string) bool {
