@@ -25,9 +25,16 @@ func (h *Handler) Toolkit(c echo.Context) error {
 	}
 	d := toolkitPage{Entries: entries}
 	if id, err := strconv.ParseInt(c.QueryParam("moved"), 10, 64); err == nil {
-		d.Moved = id
-		if dir := c.QueryParam("dir"); dir == "up" || dir == "down" {
-			d.Dir = dir
+		d.Moved, d.Dir = id, c.QueryParam("dir")
+		// At either end the button pressed is gone: focus goes to the other one.
+		for i, e := range entries {
+			switch {
+			case e.ID != id:
+			case d.Dir == "up" && i == 0:
+				d.Dir = "down"
+			case d.Dir == "down" && i == len(entries)-1:
+				d.Dir = "up"
+			}
 		}
 	}
 	p := h.page(c, "My toolkit", "resources")
