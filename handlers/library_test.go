@@ -91,7 +91,9 @@ func TestLibraryBrowseFilterSortAndPaging(t *testing.T) {
 		{"category", "/resources?category=coping-skills", func(s []string) bool {
 			return len(s) >= 7 && !slices.Contains(s, "item-02") && slices.Contains(s, "item-01")
 		}},
-		{"tag", "/resources?tag=t0", func(s []string) bool { return slices.Equal(s, []string{"item-12", "item-09", "item-06", "item-03", "item-00"}) }},
+		{"tag", "/resources?tag=t0", func(s []string) bool {
+			return slices.Equal(s, []string{"item-12", "item-09", "item-06", "item-03", "item-00"})
+		}},
 		{"most helpful first", "/resources?sort=helpful", func(s []string) bool { return len(s) > 0 && s[0] == "item-03" }},
 		{"unknown category is ignored", "/resources?category=<script>", func(s []string) bool { return len(s) == 12 }},
 	}
@@ -404,7 +406,7 @@ func TestLibraryXSSCorpusIsInert(t *testing.T) {
 	for i, payload := range xsstest.Corpus {
 		slug := fmt.Sprintf("xss-%02d", i)
 		form := url.Values{"title": {"Quokka " + payload}, "slug": {slug}, "summary": {"Quokka summary " + payload},
-			"body": {"Quokka calm text before. " + payload + " Quokka calm text after, long enough."},
+			"body":     {"Quokka calm text before. " + payload + " Quokka calm text after, long enough."},
 			"category": {"self-care"}, "warning": {payload}, "source": {payload}}
 		if r := la.ann.PostForm("/resources/new", form); r.Status != http.StatusSeeOther {
 			t.Fatalf("submit %q: %d %.300s", payload, r.Status, r.Body)
