@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -136,27 +139,32 @@ type ranked struct {
 
 func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where string, args []any) (SearchResult, error) {
 	res := SearchResult{Page: q.Page, Sort: q.Sort, Searched: true}
-	// First every match, with what the rank needs; snippets only for the page shown.
-	rows, err := s.r.QueryContext(ctx, `
-		SELECT r.id, matchinfo(resources_fts, 'pcnalx'), r.created_at, r.helped_count
-		FROM resources_fts JOIN resources r ON r.id = resources_fts.docid
-		WHERE resources_fts MATCH CAST(? AS TEXT) AND `+where, append([]any{match}, args...)...)
-	if err != nil {
+	// First every match, with what the rank needs; snippets only for the page shown. The
+	// index holds published resources only, so without a filter or another order the index
+	// alone answers. CROSS JOIN keeps the full-text query the outer loop: otherwise SQLite may
+	// walk the resources and run the full-text query once for each.
+	//
+	// The matches come back as one row, "id:created:helped:matchinfo-in-hex" joined by
+	// commas: a common word matches thousands of resources, and handing each over as its own
+	// row costs several cgo calls, three times the cost of SQLite building this one string
+	// (BenchmarkSearchResources). matchinfo 'ny' is the number of resources and, for each
+	// phrase and column, its hits in this row: the least a rank needs. The LIMIT keeps SQLite
+	// from flattening the subquery, which would put matchinfo inside the aggregate, where it
+	// cannot run.
+	sub, qargs := `SELECT docid || ':0:0:' || hex(matchinfo(resources_fts, 'ny')) AS m
+		FROM resources_fts WHERE resources_fts MATCH CAST(? AS TEXT)`, []any{match}
+	if q.Category != "" || q.Tag != "" || q.Sort != SortRelevance {
+		qargs = append(qargs, args...)
+		sub = `SELECT r.id || ':' || r.created_at || ':' || r.helped_count || ':' || hex(matchinfo(resources_fts, 'ny')) AS m
+			FROM resources_fts CROSS JOIN resources r ON r.id = resources_fts.docid
+			WHERE resources_fts MATCH CAST(? AS TEXT) AND ` + where
+	}
+	var packed sql.NullString
+	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(m, ',') FROM (`+sub+` LIMIT 1000000000)`, qargs...).Scan(&packed); err != nil {
 		return res, fmt.Errorf("search resources: %w", err)
 	}
-	var all []ranked
-	for rows.Next() {
-		var x ranked
-		var info []byte
-		if err := rows.Scan(&x.id, &info, &x.created, &x.helped); err != nil {
-			rows.Close()
-			return res, fmt.Errorf("search resources: %w", err)
-		}
-		x.rank = bm25(info)
-		all = append(all, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	all, err := unpackMatches(packed.String, strings.Count(match, `"`)/2)
+	if err != nil {
 		return res, fmt.Errorf("search resources: %w", err)
 	}
 	slices.SortFunc(all, func(a, b ranked) int {
@@ -193,9 +201,9 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 		ids[i] = x.id
 	}
 	idJSON, _ := json.Marshal(ids)
-	rows, err = s.r.QueryContext(ctx, `
+	rows, err := s.r.QueryContext(ctx, `
 		SELECT `+resourceColumns+`, snippet(resources_fts, char(1), char(2), '…', -1, 24)
-		FROM resources_fts JOIN resources r ON r.id = resources_fts.docid LEFT JOIN users u ON u.id = r.author_id
+		FROM resources_fts CROSS JOIN resources r ON r.id = resources_fts.docid LEFT JOIN users u ON u.id = r.author_id
 		WHERE resources_fts MATCH CAST(? AS TEXT) AND resources_fts.docid IN (SELECT value FROM json_each(CAST(? AS TEXT)))`,
 		match, string(idJSON))
 	if err != nil {
@@ -223,38 +231,70 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 	return res, nil
 }
 
-// bm25 ranks a row from FTS4's matchinfo 'pcnalx' (32-bit integers in the machine's byte
-// order): Okapi BM25 summed over phrases and weighted columns. A phrase found in most
-// documents gets a small positive weight instead of a negative one.
-func bm25(info []byte) float64 {
-	const k1, b = 1.2, 0.75
-	n := len(info) / 4
-	at := func(i int) float64 {
-		if i >= n {
-			return 0
-		}
-		return float64(binary.NativeEndian.Uint32(info[i*4:]))
+// unpackMatches reads the packed matches of searchResources (phrases is how many phrases
+// the query has) and ranks each.
+func unpackMatches(packed string, phrases int) ([]ranked, error) {
+	if packed == "" {
+		return nil, nil
 	}
-	p, c := int(at(0)), int(at(1))
-	docs := at(2)
-	avg, length, x := 3, 3+c, 3+2*c
-	score := 0.0
-	for i := range p {
-		for j := range min(c, len(ftsWeights)) {
-			base := x + 3*(i*c+j)
-			tf, withHit := at(base), at(base+2)
-			if tf == 0 {
+	const cols = len(ftsWeights)
+	width := 1 + phrases*cols // matchinfo 'ny': n, then hits per phrase and column
+	all := make([]ranked, 0, strings.Count(packed, ",")+1)
+	hits := make([]uint32, 0, 1024)
+	withHit := make([]float64, phrases*cols) // matching resources with a hit, per phrase and column
+	var docs float64
+	for item := range strings.SplitSeq(packed, ",") {
+		var x ranked
+		id, rest, ok1 := strings.Cut(item, ":")
+		created, rest, ok2 := strings.Cut(rest, ":")
+		helped, info, ok3 := strings.Cut(rest, ":")
+		var err1, err2, err3 error
+		x.id, err1 = strconv.ParseInt(id, 10, 64)
+		x.created, err2 = strconv.ParseInt(created, 10, 64)
+		x.helped, err3 = strconv.Atoi(helped)
+		if !ok1 || !ok2 || !ok3 || errors.Join(err1, err2, err3) != nil || len(info) != width*8 {
+			return nil, fmt.Errorf("unpack match %q", item)
+		}
+		for i := range width {
+			v, err := strconv.ParseUint(info[i*8:i*8+8], 16, 32)
+			if err != nil {
+				return nil, fmt.Errorf("unpack match %q: %w", item, err)
+			}
+			// hex() wrote the integers' bytes in the machine's order; read them back so.
+			var b [4]byte
+			binary.BigEndian.PutUint32(b[:], uint32(v))
+			n := binary.NativeEndian.Uint32(b[:])
+			if i == 0 {
+				docs = float64(n)
 				continue
 			}
-			idf := math.Log((docs - withHit + 0.5) / (withHit + 0.5))
-			if idf < 1e-6 {
-				idf = 1e-6
+			hits = append(hits, n)
+			if n > 0 {
+				withHit[i-1]++
 			}
-			avgLen := max(at(avg+j), 1)
-			score += ftsWeights[j] * idf * tf * (k1 + 1) / (tf + k1*(1-b+b*at(length+j)/avgLen))
 		}
+		all = append(all, x)
 	}
-	return score
+	// BM25 without length normalisation (b = 0: the column lengths would cost a lookup per
+	// matching resource), summed over phrases and weighted columns, with each phrase's
+	// document frequency counted among the matches. A phrase found in most resources gets a
+	// small positive weight instead of a negative one.
+	const k1 = 1.2
+	idf := make([]float64, len(withHit))
+	for i, w := range withHit {
+		idf[i] = max(math.Log((docs-w+0.5)/(w+0.5)), 1e-6)
+	}
+	for r := range all {
+		score := 0.0
+		for i, tf := range hits[r*(width-1) : (r+1)*(width-1)] {
+			if tf > 0 {
+				t := float64(tf)
+				score += ftsWeights[i%cols] * idf[i] * t * (k1 + 1) / (t + k1)
+			}
+		}
+		all[r].rank = score
+	}
+	return all, nil
 }
 
 // SnippetParts splits a snippet made with \x01 and \x02 around matches into plain text
@@ -295,7 +335,8 @@ func SnippetParts(s string) []SnippetPart {
 // term is emitted as a quoted phrase, so nothing the member types is ever an operator:
 // AND, OR, NOT and NEAR typed in capitals are dropped, a leading "-" is ignored, an
 // unbalanced quote is ignored, punctuation splits words as the index's tokenizer does, and
-// the text is cut at MaxSearchRunes and maxSearchTerms.
+// the text is cut at MaxSearchRunes and maxSearchTerms. Bare stop words are left out when
+// other words remain.
 func FTSQuery(text string) string {
 	if utf8.RuneCountInString(text) > MaxSearchRunes {
 		text = string([]rune(text)[:MaxSearchRunes])
@@ -310,6 +351,7 @@ func FTSQuery(text string) string {
 			terms = append(terms, t)
 		}
 	}
+	var stop []string // stop words typed as bare words: searched only when nothing else is
 	for text != "" {
 		text = strings.TrimLeftFunc(text, unicode.IsSpace)
 		if text == "" {
@@ -333,11 +375,27 @@ func FTSQuery(text string) string {
 		switch {
 		case word == "AND", word == "OR", word == "NOT", word == "NEAR", strings.HasPrefix(word, "NEAR/"):
 			continue
+		case stopWords[strings.ToLower(word)]:
+			stop = append(stop, word)
+			continue
 		}
 		add(word)
 	}
+	if len(terms) == 0 {
+		for _, w := range stop {
+			add(w)
+		}
+	}
 	return strings.Join(terms, " ")
 }
+
+// stopWords are words so common that, typed on their own beside other words, they only
+// slow a search down and blur its ranking ("the sleep" searches "sleep"). Inside a quoted
+// phrase they are kept, and a search of nothing but stop words searches them.
+var stopWords = map[string]bool{"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true,
+	"do": true, "for": true, "how": true, "i": true, "in": true, "is": true, "it": true, "me": true, "my": true,
+	"of": true, "on": true, "or": true, "the": true, "this": true, "that": true, "to": true, "was": true,
+	"what": true, "with": true, "you": true, "your": true}
 
 // phrase turns a word or the inside of a quoted phrase into a quoted FTS phrase of the
 // tokens in it; a token directly followed by * (two letters at least) is a prefix.

@@ -224,7 +224,10 @@ func TestFTSQuerySanitises(t *testing.T) {
 		strings.Repeat("x ", 500):   strings.TrimSpace(strings.Repeat(`"x" `, 16)),
 		`title:sleep body:"rest"`:   `"title sleep" "body" "rest"`,
 		`sleep AND (rest OR calm)`:  `"sleep" "rest" "calm"`,
-		`"OR" "NEAR" and or near`:   `"or" "near" "and" "or" "near"`,
+		`"OR" "NEAR" and or near`:   `"or" "near" "near"`,
+		`the sleep`:                 `"sleep"`,
+		`the`:                       `"the"`,
+		`"the sleep"`:               `"the sleep"`,
 		`walk* "slow walk*" -"run"`: `"walk*" "slow walk*" "run"`,
 	} {
 		if got := store.FTSQuery(in); got != want {

@@ -97,27 +97,32 @@ CREATE TABLE library_seeded (
 ) WITHOUT ROWID;
 
 -- Full-text index (FTS4: go-sqlite3 builds it without tags) over the resources table as
--- external content; triggers keep it in step with every write, in the same transaction.
+-- external content. It holds published resources only, so a search needs no second look at
+-- the status of each match; triggers keep it in step with every write, in the same
+-- transaction. (An external-content row may be deleted from the index only if it is in it,
+-- hence the WHEN clauses.) Marking a resource as helpful does not touch it.
 CREATE VIRTUAL TABLE resources_fts USING fts4(content="resources", title, summary, body, tags,
     tokenize=unicode61);
 
 -- +goose StatementBegin
-CREATE TRIGGER resources_fts_before_update BEFORE UPDATE OF title, summary, body, tags ON resources BEGIN
+CREATE TRIGGER resources_fts_before_update BEFORE UPDATE OF title, summary, body, tags, status ON resources
+WHEN OLD.status = 'published' BEGIN
     DELETE FROM resources_fts WHERE docid = OLD.id;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER resources_fts_before_delete BEFORE DELETE ON resources BEGIN
+CREATE TRIGGER resources_fts_before_delete BEFORE DELETE ON resources WHEN OLD.status = 'published' BEGIN
     DELETE FROM resources_fts WHERE docid = OLD.id;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER resources_fts_after_update AFTER UPDATE OF title, summary, body, tags ON resources BEGIN
+CREATE TRIGGER resources_fts_after_update AFTER UPDATE OF title, summary, body, tags, status ON resources
+WHEN NEW.status = 'published' BEGIN
     INSERT INTO resources_fts (docid, title, summary, body, tags) VALUES (NEW.id, NEW.title, NEW.summary, NEW.body, NEW.tags);
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER resources_fts_after_insert AFTER INSERT ON resources BEGIN
+CREATE TRIGGER resources_fts_after_insert AFTER INSERT ON resources WHEN NEW.status = 'published' BEGIN
     INSERT INTO resources_fts (docid, title, summary, body, tags) VALUES (NEW.id, NEW.title, NEW.summary, NEW.body, NEW.tags);
 END;
 -- +goose StatementEnd
