@@ -151,16 +151,12 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 	// phrase and column, its hits in this row: the least a rank needs. The LIMIT keeps SQLite
 	// from flattening the subquery, which would put matchinfo inside the aggregate, where it
 	// cannot run.
-	sub, qargs := `SELECT docid || ':0:0:' || hex(matchinfo(resources_fts, 'ny')) AS m
-		FROM resources_fts WHERE resources_fts MATCH CAST(? AS TEXT)`, []any{match}
-	if q.Category != "" || q.Tag != "" || q.Sort != SortRelevance {
+	joined, qargs := q.Category != "" || q.Tag != "" || q.Sort != SortRelevance, []any{match}
+	if joined {
 		qargs = append(qargs, args...)
-		sub = `SELECT r.id || ':' || r.created_at || ':' || r.helped_count || ':' || hex(matchinfo(resources_fts, 'ny')) AS m
-			FROM resources_fts CROSS JOIN resources r ON r.id = resources_fts.docid
-			WHERE resources_fts MATCH CAST(? AS TEXT) AND ` + where
 	}
 	var packed sql.NullString
-	if err := s.r.QueryRowContext(ctx, `SELECT group_concat(m, ',') FROM (`+sub+` LIMIT 1000000000)`, qargs...).Scan(&packed); err != nil {
+	if err := s.r.QueryRowContext(ctx, searchMatchesSQL(joined, where), qargs...).Scan(&packed); err != nil {
 		return res, fmt.Errorf("search resources: %w", err)
 	}
 	all, err := unpackMatches(packed.String, strings.Count(match, `"`)/2)
@@ -229,6 +225,20 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 		}
 	}
 	return res, nil
+}
+
+// searchMatchesSQL is searchResources' first query: every match packed in one row. joined
+// reads each match's resource too, for where (its filters) and the orders other than
+// relevance.
+func searchMatchesSQL(joined bool, where string) string {
+	sub := `SELECT docid || ':0:0:' || hex(matchinfo(resources_fts, 'ny')) AS m
+		FROM resources_fts WHERE resources_fts MATCH CAST(? AS TEXT)`
+	if joined {
+		sub = `SELECT r.id || ':' || r.created_at || ':' || r.helped_count || ':' || hex(matchinfo(resources_fts, 'ny')) AS m
+			FROM resources_fts CROSS JOIN resources r ON r.id = resources_fts.docid
+			WHERE resources_fts MATCH CAST(? AS TEXT) AND ` + where
+	}
+	return `SELECT group_concat(m, ',') FROM (` + sub + ` LIMIT 1000000000)`
 }
 
 // unpackMatches reads the packed matches of searchResources (phrases is how many phrases
