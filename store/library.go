@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -36,6 +37,9 @@ import (
 
 //go:embed library/*.md
 var libraryFS embed.FS
+
+// librarySlug is the form of a resource's address, as the resource form requires it.
+var librarySlug = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
 
 // LibraryFile is one parsed starter resource.
 type LibraryFile struct {
@@ -96,6 +100,8 @@ func ParseLibraryFile(name, text string) (LibraryFile, error) {
 	switch {
 	case in.Title == "", in.Slug == "", in.Summary == "", in.Body == "":
 		return lf, fmt.Errorf("library file %s: title, slug, summary and text are required", name)
+	case !librarySlug.MatchString(in.Slug) || in.Slug == "new" || in.Slug == "toolkit" || in.Slug == "review":
+		return lf, fmt.Errorf("library file %s: slug %q: use 3–40 lowercase letters, digits and dashes (not new, toolkit or review)", name, in.Slug)
 	case CategoryName(in.Category) == "":
 		return lf, fmt.Errorf("library file %s: unknown category %q", name, in.Category)
 	case in.Link != "" && !strings.HasPrefix(in.Link, "https://") && !strings.HasPrefix(in.Link, "http://"):

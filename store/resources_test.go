@@ -74,12 +74,14 @@ func TestParseLibraryFileRefusesBadFiles(t *testing.T) {
 		t.Fatalf("good file: %+v %v", lf, err)
 	}
 	for name, text := range map[string]string{
-		"no separator":     "title: T\nslug: t\ncategory: self-care\nsummary: S\nBody",
-		"unknown key":      "title: T\nslug: t\ncategory: self-care\nsummary: S\ncolour: red\n---\nBody",
-		"unknown category": "title: T\nslug: t\ncategory: yoga\nsummary: S\n---\nBody",
-		"no title":         "slug: t\ncategory: self-care\nsummary: S\n---\nBody",
-		"javascript link":  "title: T\nslug: t\ncategory: self-care\nsummary: S\nlink: javascript:alert(1)\n---\nBody",
-		"twice":            "title: T\ntitle: U\nslug: t\ncategory: self-care\nsummary: S\n---\nBody",
+		"no separator":     "title: T\nslug: t-t\ncategory: self-care\nsummary: S\nBody",
+		"unknown key":      "title: T\nslug: t-t\ncategory: self-care\nsummary: S\ncolour: red\n---\nBody",
+		"unknown category": "title: T\nslug: t-t\ncategory: yoga\nsummary: S\n---\nBody",
+		"no title":         "slug: t-t\ncategory: self-care\nsummary: S\n---\nBody",
+		"javascript link":  "title: T\nslug: t-t\ncategory: self-care\nsummary: S\nlink: javascript:alert(1)\n---\nBody",
+		"twice":            "title: T\ntitle: U\nslug: t-t\ncategory: self-care\nsummary: S\n---\nBody",
+		"bad slug":         "title: T\nslug: Bad Slug\ncategory: self-care\nsummary: S\n---\nBody",
+		"reserved slug":    "title: T\nslug: toolkit\ncategory: self-care\nsummary: S\n---\nBody",
 	} {
 		if _, err := store.ParseLibraryFile(name, text); err == nil {
 			t.Errorf("%s: accepted", name)
