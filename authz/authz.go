@@ -238,3 +238,105 @@ func live(st store.Standing) (Subject, store.Group, error) {
 	}
 	return Subject{User: st.User, Membership: st.Membership}, *st.Group, nil
 }
+
+// The resource library. A published resource is in the library for everyone, logged in or
+// not (self-care and crisis pages should never need an account). A draft, pending or
+// unpublished one exists only for its author and for site moderators and admins: everyone
+// else gets the same answer as for a resource that does not exist, on every route, search
+// included. Members submit resources for review; moderators review, publish, unpublish,
+// edit any resource and see and restore its revisions; admins also delete. An author edits
+// their own resource while it is a draft or waits for review, which sends it (back) to
+// review; a published one is changed by moderators. A toolkit is its owner's alone.
+
+// ReadResource decides whether the resource exists for u (nil when logged out).
+func ReadResource(u *store.User, r store.Resource) error {
+	switch {
+	case r.Status == store.ResourcePublished:
+		return nil
+	case u == nil:
+		return ErrNotFound
+	case u.ID == r.AuthorID || u.Role.AtLeast(store.RoleModerator):
+		return nil
+	}
+	return ErrNotFound
+}
+
+// SubmitResource decides who may submit a resource for review: any member.
+func SubmitResource(u *store.User) error {
+	if u == nil {
+		return ErrNoAccount
+	}
+	return nil
+}
+
+// UseResource decides whether u may mark a resource as helpful or save it to their
+// toolkit: a member who can read it, once it is published.
+func UseResource(u *store.User, r store.Resource) error {
+	if err := ReadResource(u, r); err != nil {
+		return err
+	}
+	if u == nil {
+		return ErrNoAccount
+	}
+	if r.Status != store.ResourcePublished {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// EditResource decides whether u may change a resource's content: moderators and admins
+// always, its author while it is a draft or pending review.
+func EditResource(u *store.User, r store.Resource) error {
+	if err := ReadResource(u, r); err != nil {
+		return err
+	}
+	switch {
+	case u == nil:
+		return ErrNoAccount
+	case u.Role.AtLeast(store.RoleModerator):
+		return nil
+	case u.ID == r.AuthorID && (r.Status == store.ResourceDraft || r.Status == store.ResourcePending):
+		return nil
+	}
+	return ErrForbidden
+}
+
+// ReviewResources decides who reviews, publishes and unpublishes resources, writes them
+// published directly, and sees and restores their revisions: site moderators and admins.
+func ReviewResources(u *store.User) error {
+	if u == nil {
+		return ErrNoAccount
+	}
+	if !u.Role.AtLeast(store.RoleModerator) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// ReviewResource is ReviewResources for one resource the subject can read.
+func ReviewResource(u *store.User, r store.Resource) error {
+	if err := ReadResource(u, r); err != nil {
+		return err
+	}
+	return ReviewResources(u)
+}
+
+// DeleteResource decides who deletes a resource for good: admins.
+func DeleteResource(u *store.User, r store.Resource) error {
+	if err := ReadResource(u, r); err != nil {
+		return err
+	}
+	return Administer(u)
+}
+
+// UseToolkitItem decides whether u may see or change a toolkit item: its owner only.
+// Anyone else, moderators and admins included, is answered as if it did not exist.
+func UseToolkitItem(u *store.User, it store.ToolkitItem) error {
+	if u == nil {
+		return ErrNoAccount
+	}
+	if it.UserID != u.ID {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -139,6 +139,25 @@ var siteRoutes = []siteRoute{
 	{"GET", "/welcome", nil, get303, get303, get303, s200}, // the first admin's next steps; others go to the groups
 	{"GET", "/help", nil, s200, s200, s200, s200},
 	{"GET", "/resources", nil, s200, s200, s200, s200},
+	// The library. :slug is a published resource (made in TestAuthorizationMatrixSiteRoutes),
+	// :id an unknown toolkit item or revision; hidden resources are in TestLibraryHiddenParity.
+	{"GET", "/resources/new", nil, get303, s200, s200, s200},
+	{"POST", "/resources/new", url.Values{}, post401, s422, s422, s422},
+	{"GET", "/resources/toolkit", nil, get303, s200, s200, s200},
+	{"POST", "/resources/toolkit/:id/note", url.Values{}, post401, s404, s404, s404},
+	{"POST", "/resources/toolkit/:id/move", url.Values{"dir": {"up"}}, post401, s404, s404, s404},
+	{"POST", "/resources/toolkit/:id/remove", url.Values{}, post401, s404, s404, s404},
+	{"GET", "/resources/review", nil, get303, s403, s200, s200},
+	{"GET", "/resources/:slug", nil, s200, s200, s200, s200},
+	{"POST", "/resources/:slug/helped", url.Values{}, post401, get303, get303, get303},
+	{"POST", "/resources/:slug/toolkit", url.Values{}, post401, get303, get303, get303},
+	{"GET", "/resources/:slug/edit", nil, get303, s403, s200, s200},
+	{"POST", "/resources/:slug/edit", url.Values{}, post401, s403, s422, s422},
+	{"POST", "/resources/:slug/status", url.Values{}, post401, s403, s422, s422},
+	{"GET", "/resources/:slug/revisions", nil, get303, s403, s200, s200},
+	{"POST", "/resources/:slug/revisions/:id/restore", url.Values{}, post401, s403, s404, s404},
+	// Without the box ticked a delete is refused with 422 after the policy let it through.
+	{"POST", "/resources/:slug/delete", url.Values{}, post401, s403, s403, s422},
 	{"GET", "/goals", nil, s200, s200, s200, s200},
 	{"GET", "/goals/new", nil, get303, s200, s200, s200},
 	{"POST", "/goals/new", url.Values{}, post401, s422, s422, s422},
@@ -404,9 +423,13 @@ func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	anon := app.Client()
+	if _, err := app.Store.CreateResource(ctx, store.ResourceInput{Slug: "matrix-resource", Title: "Matrix", Summary: "A resource for the matrix.",
+		Body: "Text.", Category: "self-care"}, 0, store.ResourcePublished); err != nil {
+		t.Fatal(err)
+	}
 	path := func(p string) string {
 		return strings.NewReplacer("/static/*", "/static/no-such-asset.css", ":token", "unknown-token", ":id", "999999",
-			":mid", "1", ":cid", "1").Replace(p)
+			":mid", "1", ":cid", "1", ":slug", "matrix-resource").Replace(p)
 	}
 	for _, rt := range siteRoutes {
 		for _, who := range []struct {

@@ -76,7 +76,8 @@ type Handler struct {
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
-var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals",
+var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "goals",
+	"resources", "resource", "resource_form", "toolkit", "resource_review", "resource_revisions",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
 	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter", "goal", "goal_form", "goal_board",
 	"notifications"}

@@ -32,18 +32,25 @@ const (
 	// ChangeNotification: a member's notifications changed: new, coalesced, read, removed,
 	// or their settings (UserID; 0 means every member's).
 	ChangeNotification
+	// ChangeResource: a library resource was written, changed status, was marked as
+	// helpful, or was deleted (ResourceID; 0 when several changed, as when the starter
+	// library loads).
+	ChangeResource
+	// ChangeToolkit: a member's private toolkit changed (UserID, ResourceID).
+	ChangeToolkit
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero
 // where the Kind names it means "not known": a listener must then treat every such id as
 // changed (DeleteExpiredSessions, for one, does not say which sessions went).
 type Change struct {
-	Kind      ChangeKind
-	GroupID   int64
-	UserID    int64
-	SessionID int64
-	MessageID int64
-	GoalID    int64
+	Kind       ChangeKind
+	GroupID    int64
+	UserID     int64
+	SessionID  int64
+	MessageID  int64
+	GoalID     int64
+	ResourceID int64
 }
 
 // changeFeed is the Store's one invalidation path: every writer announces what it changed

@@ -19,10 +19,10 @@ var ltxtCategories = []string{
 	"coping-skills",
 	"building-resilience",
 	"realistic-goals",
-	"connection-and-support",
+	"connection-support",
 	"care-team",
-	"recovery-from-addiction",
-	"crisis-and-urgent-help",
+	"addiction-recovery",
+	"crisis-help",
 }
 
 var (
@@ -208,7 +208,7 @@ func TestLibraryTextsCoverage(t *testing.T) {
 func TestLibraryTextsCrisis(t *testing.T) {
 	var all strings.Builder
 	for _, lt := range ltxtRead(t) {
-		if lt.header["category"] != "crisis-and-urgent-help" {
+		if lt.header["category"] != "crisis-help" {
 			continue
 		}
 		if !strings.Contains(strings.ToLower(lt.body), "emergency") {

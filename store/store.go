@@ -255,6 +255,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.fillDisplayNameSkeletons(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// The starter library: resources not loaded before (library.go).
+	files, err := StarterLibrary()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := s.seedLibrary(ctx, files); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	return nil
 }
 

@@ -122,6 +122,9 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		"reactionEmoji": reactionEmoji,
 		"reactionLabel": reactionLabel,
 		"timeClock":     func(t time.Time) string { return t.UTC().Format("15:04") },
+		// The library: member-written markdown, through the one function that renders it.
+		"markdown": RenderMarkdown,
+		"add":      func(a, b int) int { return a + b },
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, prerendered: map[string]template.HTML{}}
 	funcs["prerendered"] = func(name string) (template.HTML, error) {

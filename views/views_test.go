@@ -21,6 +21,11 @@ func pageData() map[string]any {
 	user := &store.User{ID: 1, Username: "zed", DisplayName: "Zed", Role: store.RoleAdmin, CreatedAt: when}
 	group := &store.Group{ID: 1, Slug: "circle", Name: "<i>Circle</i>", Description: "d", Guidelines: "g",
 		Visibility: store.Public, CreatedAt: when, UpdatedAt: when}
+	resource := store.Resource{ID: 1, Slug: "r", Title: "<b>T</b>", Summary: "<i>s</i>", Body: "<script>x</script>**b**",
+		Category: "self-care", Tags: []string{"t"}, Link: "https://example.org", Warning: "<i>w</i>", Source: "<i>src</i>",
+		AuthorName: "<b>Au</b>", Status: store.ResourcePublished, HelpedCount: 2, CreatedAt: when, UpdatedAt: when}
+	pending := resource
+	pending.Status, pending.ReviewNote = store.ResourcePending, "<i>fix</i>"
 	return map[string]any{
 		"account": map[string]any{"User": user, "CurrentID": int64(1), "NameForm": NewForm(), "PasswordForm": NewForm(),
 			"Saved": "", "TTLDays": 30, "Sessions": []map[string]any{
@@ -33,6 +38,21 @@ func pageData() map[string]any {
 		"group_members": map[string]any{"Group": group, "CanAppoint": true, "Members": []map[string]any{
 			{"UserID": int64(2), "DisplayName": "<b>Ann</b>", "IsModerator": true, "JoinedAt": when, "CanRemove": true, "Self": false}}},
 		"admin_users": map[string]any{"Users": []store.User{*user}},
+		// The library: member-written text everywhere, to check it is escaped (the markdown
+		// body goes through RenderMarkdown).
+		"resources": map[string]any{"Query": "<b>q</b>", "Category": "self-care", "Tag": "t", "Sort": "newest",
+			"Categories": store.Categories, "Urgent": true, "CanReview": true, "NextURL": "/resources?page=2",
+			"Result": store.SearchResult{Total: 1, Page: 1, Pages: 2, Searched: true, Hits: []store.SearchHit{{Resource: resource,
+				Snippet: []store.SnippetPart{{Text: "<i>a</i>"}, {Text: "match", Mark: true}}}}}},
+		"resource": map[string]any{"Resource": pending, "Helped": false, "Saved": &store.ToolkitItem{ID: 1, Note: "<i>note</i>"},
+			"CanUse": true, "CanEdit": true, "CanReview": true, "CanDelete": true,
+			"Reviews": []store.Review{{ModeratorName: "<b>Mo</b>", Decision: "send-back", Note: "<i>n</i>", CreatedAt: when}}},
+		"resource_form": map[string]any{"Resource": &resource, "Categories": store.Categories, "Moderator": false,
+			"Own": []store.Resource{pending}},
+		"toolkit": map[string]any{"Entries": []store.ToolkitEntry{{ToolkitItem: store.ToolkitItem{ID: 1, Note: "<i>n</i>"}, Resource: resource},
+			{ToolkitItem: store.ToolkitItem{ID: 2}, Resource: pending}}, "Moved": int64(2), "Dir": "up"},
+		"resource_review":    map[string]any{"Queue": []store.Resource{pending}},
+		"resource_revisions": map[string]any{"Resource": resource, "Revisions": []store.Revision{{ID: 2, Input: resource.Input(), Changed: []string{"text"}, CreatedAt: when}, {ID: 1, Input: pending.Input(), CreatedAt: when}}},
 	}
 }
 
@@ -54,6 +74,9 @@ func TestEveryPageRendersAndEscapes(t *testing.T) {
 			continue
 		}
 		out := buf.String()
+		if strings.Contains(out, "<script>x") || strings.Contains(out, "<i>") {
+			t.Errorf("page %s does not escape member-written text", name)
+		}
 		if strings.Contains(out, "<b>Zed</b>") || !strings.Contains(out, "&lt;b&gt;Zed&lt;/b&gt;") {
 			t.Errorf("page %s does not escape the display name", name)
 		}
