@@ -39,6 +39,12 @@ type Config struct {
 	RegisterPerMinute int
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// CareConcernWait is how long a care concern may wait unclaimed before it is raised to
+	// every admin (default 15 minutes).
+	CareConcernWait time.Duration
+	// ModBreakAfter is how many handled reports in a day make the queue suggest a break
+	// (default 20).
+	ModBreakAfter int
 	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
 	// filled in by New; zero values are the hub's defaults.
 	Chat chat.Options
@@ -74,7 +80,8 @@ type Handler struct {
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
 var requiredPages = []string{"home", "error", "login", "register", "account", "admin_users", "help", "resources", "goals",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
-	"password_reset", "password_reset_gone", "welcome"}
+	"password_reset", "password_reset_gone", "welcome",
+	"mod", "mod_audit", "mod_message", "mod_group", "notices"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {

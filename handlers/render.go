@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/store"
@@ -12,6 +14,10 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 	p := &views.Page{Title: title, Nav: nav, CSRF: csrfToken(c)}
 	if u := currentUser(c); u != nil {
 		p.Viewer = &views.Viewer{ID: u.ID, DisplayName: u.DisplayName, Role: string(u.Role)}
+		// Admins see unclaimed care concerns at the top of the moderation and admin pages.
+		if path := c.Request().URL.Path; u.Role == store.RoleAdmin && (strings.HasPrefix(path, "/mod") || strings.HasPrefix(path, "/admin")) {
+			p.CareAlerts = h.careAlerts(c.Request().Context())
+		}
 	}
 	return p
 }

@@ -50,6 +50,9 @@ type Page struct {
 	// Insert is large trusted HTML (a group's cached history) placed where the template says
 	// {{insert}}; see WritePage.
 	Insert template.HTML
+	// CareAlerts is how many care concerns have waited unclaimed too long: shown to admins
+	// at the top of the moderation and admin pages.
+	CareAlerts int
 }
 
 // Form carries submitted values and validation messages for a re-rendered form.
@@ -117,6 +120,9 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		"reactionEmoji": reactionEmoji,
 		"reactionLabel": reactionLabel,
 		"timeClock":     func(t time.Time) string { return t.UTC().Format("15:04") },
+		// Moderation (moderation.go).
+		"reasonLabel": ReasonLabel,
+		"kindLabel":   KindLabel,
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, prerendered: map[string]template.HTML{}}
 	funcs["prerendered"] = func(name string) (template.HTML, error) {

@@ -35,5 +35,9 @@ func refusedBy(err error) error {
 	case errors.Is(err, authz.ErrArchived):
 		return ErrArchived
 	}
+	var r *authz.Restriction
+	if errors.As(err, &r) {
+		return r // its Error is the sentence the member reads
+	}
 	return ErrNotMember
 }
