@@ -16,7 +16,7 @@ var (
 
 // isRefusal reports whether err is a refusal the sender sees as is, beside the compose box.
 func isRefusal(err error) bool {
-	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived} {
+	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived, authz.ErrRestricted} {
 		if errors.Is(err, r) {
 			return true
 		}
