@@ -188,42 +188,75 @@ func (s *Store) Queue(ctx context.Context, sc ReportScope, after int64, limit, c
 		return nil, 0, fmt.Errorf("load report queue: %w", err)
 	}
 	rows.Close()
-	for i := range items {
-		if items[i].MessageID == 0 {
-			continue
-		}
-		if err := s.loadReportedMessage(ctx, &items[i], contextN); err != nil {
-			return nil, 0, err
-		}
+	if err := s.loadReportedMessages(ctx, items, contextN); err != nil {
+		return nil, 0, err
 	}
 	return items, total, nil
 }
 
-const aroundSQL = `SELECT ` + messageColumns + `
-	FROM messages m JOIN users u ON u.id = m.author_id
-	WHERE m.group_id = CAST(?1 AS INTEGER) AND m.seq BETWEEN CAST(?2 AS INTEGER) - ?3 AND CAST(?2 AS INTEGER) + ?3 ORDER BY m.seq`
+// aroundSQL loads, for each reported message of a JSON list of ids, itself and the messages
+// up to ?2 sequences either side of it, in one query; k is the reported message's id.
+const aroundSQL = `WITH t AS (SELECT r.id AS k, r.group_id AS gid, r.seq AS s FROM messages r
+	    WHERE r.id IN (SELECT value FROM json_each(CAST(?1 AS TEXT))))
+	SELECT t.k, ` + messageColumns + `
+	FROM t JOIN messages m ON m.group_id = t.gid AND m.seq BETWEEN t.s - CAST(?2 AS INTEGER) AND t.s + CAST(?2 AS INTEGER)
+	JOIN users u ON u.id = m.author_id
+	ORDER BY t.k, m.seq`
 
-func (s *Store) loadReportedMessage(ctx context.Context, it *QueueItem, n int) error {
-	m, err := s.MessageByID(ctx, it.MessageID)
+// loadReportedMessages fills each item's reported message and its context.
+func (s *Store) loadReportedMessages(ctx context.Context, items []QueueItem, n int) error {
+	var ids []int64
+	at := map[int64][]int{}
+	for i, it := range items {
+		if it.MessageID != 0 {
+			if _, ok := at[it.MessageID]; !ok {
+				ids = append(ids, it.MessageID)
+			}
+			at[it.MessageID] = append(at[it.MessageID], i)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.r.QueryContext(ctx, aroundSQL, int64sJSON(ids), n)
 	if err != nil {
-		return fmt.Errorf("load reported message: %w", err)
+		return fmt.Errorf("load reported messages: %w", err)
 	}
-	it.Message = &m
-	switch {
-	case m.Deleted():
-		it.MessageState = "removed"
-	case m.Hidden():
-		it.MessageState = "hidden"
+	defer rows.Close()
+	for rows.Next() {
+		var k int64
+		var m Message
+		var created, edited, deleted, hidden int64
+		if err := rows.Scan(&k, &m.ID, &m.GroupID, &m.Seq, &m.AuthorID, &m.AuthorName, &m.ClientID, &m.Body,
+			&created, &edited, &deleted, &hidden); err != nil {
+			return fmt.Errorf("load reported messages: %w", err)
+		}
+		m.CreatedAt = fromMS(created)
+		if edited != 0 {
+			m.EditedAt = fromMS(edited)
+		}
+		if deleted != 0 {
+			m.DeletedAt = fromMS(deleted)
+		}
+		if hidden != 0 {
+			m.HiddenAt = fromMS(hidden)
+		}
+		for _, i := range at[k] {
+			it := &items[i]
+			it.Context = append(it.Context, m)
+			if m.ID == k {
+				mm := m
+				it.Message = &mm
+				switch {
+				case m.Deleted():
+					it.MessageState = "removed"
+				case m.Hidden():
+					it.MessageState = "hidden"
+				}
+			}
+		}
 	}
-	rows, err := s.r.QueryContext(ctx, aroundSQL, m.GroupID, m.Seq, n)
-	if err != nil {
-		return fmt.Errorf("load reported message's context: %w", err)
-	}
-	it.Context, err = collectMessages(rows)
-	if err != nil {
-		return fmt.Errorf("load reported message's context: %w", err)
-	}
-	return nil
+	return rows.Err()
 }
 
 // Report is one filed report.
