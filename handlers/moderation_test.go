@@ -555,3 +555,27 @@ func TestModerationGroupModeratorScope(t *testing.T) {
 	}
 	mustStatus(t, w.ana.Get("/mod/audit"), http.StatusForbidden, "member audit")
 }
+
+// TestModerationWarningIsPrivate: a warning shows as a banner on the member's next page,
+// privately, until they read it on their notices page; it is on their record.
+func TestModerationWarningIsPrivate(t *testing.T) {
+	w := newModWorld(t)
+	mustStatus(t, w.gm.PostForm("/mod/groups/welcome/members/"+strconv.FormatInt(w.ids["ana"], 10)+"/sanction",
+		url.Values{"action": {"warn"}, "reason": {"Please keep advice about medication out of the room"}}), http.StatusSeeOther, "warn")
+	if !strings.Contains(w.ana.Get("/groups").Body, "A moderator has left you a notice") {
+		t.Fatal("no banner on the warned member's next page")
+	}
+	if strings.Contains(w.ben.Get("/groups").Body, "left you a notice") {
+		t.Fatal("another member sees the banner")
+	}
+	if !strings.Contains(w.ana.Get("/notices").Body, "medication out of the room") {
+		t.Fatal("the warning is not on the member's notices page")
+	}
+	if strings.Contains(w.ana.Get("/groups").Body, "left you a notice") {
+		t.Fatal("the banner stays after the notice was read")
+	}
+	list, err := w.app.Store.SanctionsOf(context.Background(), w.ids["ana"])
+	if err != nil || len(list) != 1 || list[0].Kind != store.SanctionWarn {
+		t.Fatalf("record: %+v %v", list, err)
+	}
+}

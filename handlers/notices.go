@@ -27,6 +27,9 @@ func (h *Handler) Notices(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
+	if err := h.store.MarkSanctionsSeen(c.Request().Context(), u.ID); err != nil {
+		return internal(err)
+	}
 	p := h.page(c, "Your notices", "account")
 	p.Data = noticesPage{Sanctions: list, Now: h.store.Now()}
 	return h.respond(c, http.StatusOK, "notices", "", p)

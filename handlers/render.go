@@ -14,6 +14,13 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 	p := &views.Page{Title: title, Nav: nav, CSRF: csrfToken(c)}
 	if u := currentUser(c); u != nil {
 		p.Viewer = &views.Viewer{ID: u.ID, DisplayName: u.DisplayName, Role: string(u.Role)}
+		// A moderator's notice waits for the member: a banner on their next page. Fragments
+		// (the chat's swaps) do not ask.
+		if !isFragment(c) && c.Request().URL.Path != "/notices" {
+			if n, err := h.store.HasUnseenSanctions(c.Request().Context(), u.ID); err == nil {
+				p.NewNotices = n
+			}
+		}
 		// Admins see unclaimed care concerns at the top of the moderation and admin pages.
 		if path := c.Request().URL.Path; u.Role == store.RoleAdmin && (strings.HasPrefix(path, "/mod") || strings.HasPrefix(path, "/admin")) {
 			p.CareAlerts = h.careAlerts(c.Request().Context())

@@ -659,3 +659,20 @@ func (s *Store) CountDeciders(ctx context.Context, userID int64) (int, error) {
 	}
 	return n, nil
 }
+
+// HasUnseenSanctions reports whether userID has a notice they have not opened yet.
+func (s *Store) HasUnseenSanctions(ctx context.Context, userID int64) (bool, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sanctions WHERE user_id = ? AND seen_at IS NULL)`, userID).Scan(&n); err != nil {
+		return false, fmt.Errorf("check new notices: %w", err)
+	}
+	return n != 0, nil
+}
+
+// MarkSanctionsSeen records that userID opened their notices.
+func (s *Store) MarkSanctionsSeen(ctx context.Context, userID int64) error {
+	if _, err := s.exec(ctx, `UPDATE sanctions SET seen_at = ? WHERE user_id = ? AND seen_at IS NULL`, ms(s.Now()), userID); err != nil {
+		return fmt.Errorf("mark notices seen: %w", err)
+	}
+	return nil
+}

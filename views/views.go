@@ -53,6 +53,9 @@ type Page struct {
 	// CareAlerts is how many care concerns have waited unclaimed too long: shown to admins
 	// at the top of the moderation and admin pages.
 	CareAlerts int
+	// NewNotices: the viewer has a moderator's notice (a warning, a hidden message, a mute…)
+	// they have not read yet; the page shows a banner linking to /notices.
+	NewNotices bool
 }
 
 // Form carries submitted values and validation messages for a re-rendered form.
@@ -103,7 +106,7 @@ type Renderer struct {
 
 // NavEntries are the navigation entries pages mark as current (Page.Nav); the site
 // navigation is rendered once for each. Another value still renders, only per request.
-var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "login", "register"}
+var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "mod", "login", "register"}
 
 // New parses every template. assetURL maps an asset name to its content-hash URL.
 func New(assetURL func(string) string) (*Renderer, error) {

@@ -61,6 +61,7 @@ CREATE TABLE sanctions (
 );
 CREATE INDEX sanctions_user ON sanctions(user_id, kind, group_id);
 CREATE INDEX sanctions_message ON sanctions(message_id);
+CREATE INDEX sanctions_unseen ON sanctions(user_id) WHERE seen_at IS NULL;
 
 -- One appeal per sanction, decided by a moderator other than the one who acted.
 CREATE TABLE appeals (
