@@ -267,6 +267,7 @@ type modGroupPage struct {
 	Group       store.Group
 	State       string
 	SlowChoices []int
+	Active      []store.Sanction // mutes and bans in force, to lift
 }
 
 // slowChoices are the slow mode intervals offered, in seconds (0: off).
@@ -281,8 +282,12 @@ func (h *Handler) ModGroup(c echo.Context) error {
 	if err := authz.Lock(gc.subject(), gc.g); err != nil {
 		return authzError(err)
 	}
+	active, err := h.store.ActiveInGroup(c.Request().Context(), gc.g.ID)
+	if err != nil {
+		return internal(err)
+	}
 	p := h.page(c, "Room settings · "+gc.g.Name, "mod")
-	p.Data = modGroupPage{Group: gc.g, State: roomStateText(gc.g, h.chat.FacilitatorHere(gc.g.ID)), SlowChoices: slowChoices}
+	p.Data = modGroupPage{Group: gc.g, State: roomStateText(gc.g, h.chat.FacilitatorHere(gc.g.ID)), SlowChoices: slowChoices, Active: active}
 	return h.respond(c, http.StatusOK, "mod_group", "", p)
 }
 

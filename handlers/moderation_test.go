@@ -579,3 +579,26 @@ func TestModerationWarningIsPrivate(t *testing.T) {
 		t.Fatalf("record: %+v %v", list, err)
 	}
 }
+
+// TestModerationLiftFromRoomSettings: the room settings list the mutes in force; lifting
+// one lets the member post again at once, and is audited.
+func TestModerationLiftFromRoomSettings(t *testing.T) {
+	w := newModWorld(t)
+	mustStatus(t, w.gm.PostForm("/mod/groups/welcome/members/"+strconv.FormatInt(w.ids["ana"], 10)+"/sanction",
+		url.Values{"action": {"mute"}, "duration": {""}, "reason": {"Pause"}}), http.StatusSeeOther, "mute")
+	doc := w.gm.Get("/mod/groups/welcome").Doc(t)
+	action, ok := doc.Find(".active-sanction form").Attr("action")
+	if !ok || !strings.Contains(doc.Find(".active-sanction").Text(), "peer_ana") {
+		t.Fatal("the mute is not listed on the room settings")
+	}
+	mustStatus(t, w.ben.PostForm(action, url.Values{"reason": {"x"}}), http.StatusForbidden, "a member lifts")
+	mustStatus(t, w.gm.PostForm(action, url.Values{"reason": {"Talked it through"}}), http.StatusSeeOther, "lift")
+	mustStatus(t, w.gm.PostForm(action, url.Values{"reason": {"again"}}), http.StatusConflict, "lift twice")
+	ws := mustDial(t, w.app, w.ana, "welcome", "?after=0")
+	ws.send("thank you", "lift-1-client")
+	ws.until(waitLong, "a message after the lift", func() bool { return len(ws.acked) > 0 })
+	es, _ := w.app.Store.Audit(context.Background(), store.AuditFilter{Scope: store.ReportScope{All: true}, TargetID: w.ids["ana"]})
+	if len(es) != 2 || es[0].Action != "lift:mute" || es[0].Reason != "Talked it through" {
+		t.Fatalf("audit: %+v", es)
+	}
+}

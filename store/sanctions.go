@@ -26,6 +26,7 @@ type Sanction struct {
 	ID          int64
 	Kind        SanctionKind
 	UserID      int64
+	MemberName  string
 	GroupID     int64
 	GroupName   string
 	GroupSlug   string
@@ -401,8 +402,9 @@ func (s *Store) LiftSanction(ctx context.Context, a Action, sanctionID int64) (S
 const sanctionSelect = `SELECT s.id, s.kind, s.user_id, COALESCE(s.group_id, 0), COALESCE(g.name, ''), COALESCE(g.slug, ''),
 	COALESCE(s.message_id, 0), COALESCE(s.moderator_id, 0), s.reason, s.created_at, COALESCE(s.expires_at, 0), COALESCE(s.lifted_at, 0),
 	a.id IS NOT NULL, COALESCE(a.id, 0), COALESCE(a.note, ''), COALESCE(a.created_at, 0), COALESCE(a.decided_by, 0),
-	COALESCE(a.decided_at, 0), COALESCE(a.outcome, ''), COALESCE(a.decision_note, '')
-	FROM sanctions s LEFT JOIN groups g ON g.id = s.group_id LEFT JOIN appeals a ON a.sanction_id = s.id WHERE `
+	COALESCE(a.decided_at, 0), COALESCE(a.outcome, ''), COALESCE(a.decision_note, ''), COALESCE(mu.display_name, '')
+	FROM sanctions s LEFT JOIN groups g ON g.id = s.group_id LEFT JOIN appeals a ON a.sanction_id = s.id
+	LEFT JOIN users mu ON mu.id = s.user_id WHERE `
 
 func (s *Store) sanctions(ctx context.Context, where string, args ...any) ([]Sanction, error) {
 	rows, err := s.r.QueryContext(ctx, sanctionSelect+where+` ORDER BY s.id DESC`, args...)
@@ -417,7 +419,7 @@ func (s *Store) sanctions(ctx context.Context, where string, args ...any) ([]San
 		var hasAppeal bool
 		var created, exp, lifted, apCreated, apDecided int64
 		if err := rows.Scan(&sn.ID, &sn.Kind, &sn.UserID, &sn.GroupID, &sn.GroupName, &sn.GroupSlug, &sn.MessageID, &sn.ModeratorID,
-			&sn.Reason, &created, &exp, &lifted, &hasAppeal, &ap.ID, &ap.Note, &apCreated, &ap.DecidedBy, &apDecided, &ap.Outcome, &ap.DecisionNote); err != nil {
+			&sn.Reason, &created, &exp, &lifted, &hasAppeal, &ap.ID, &ap.Note, &apCreated, &ap.DecidedBy, &apDecided, &ap.Outcome, &ap.DecisionNote, &sn.MemberName); err != nil {
 			return nil, fmt.Errorf("load sanctions: %w", err)
 		}
 		sn.CreatedAt = fromMS(created)
@@ -675,4 +677,11 @@ func (s *Store) MarkSanctionsSeen(ctx context.Context, userID int64) error {
 		return fmt.Errorf("mark notices seen: %w", err)
 	}
 	return nil
+}
+
+// ActiveInGroup returns the mutes and bans in force in a group, newest first, with the
+// members' names: the room settings page lists them with a way to lift each.
+func (s *Store) ActiveInGroup(ctx context.Context, groupID int64) ([]Sanction, error) {
+	return s.sanctions(ctx, `s.group_id = ? AND s.kind IN ('mute', 'ban') AND s.lifted_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?)`,
+		groupID, ms(s.Now()))
 }

@@ -58,8 +58,10 @@ const standingFrom = `
 	       EXISTS (SELECT 1 FROM sanctions su WHERE su.user_id = p.uid AND su.kind = 'suspend' AND su.lifted_at IS NULL
 	               AND (su.expires_at IS NULL OR su.expires_at > CAST(?1 AS INTEGER))),
 	       mu.id IS NOT NULL, COALESCE(mu.expires_at, 0), COALESCE(mu.reason, ''),
+	       -- The member's last post, only in slow mode; "+lm.group_id" keeps SQLite on the
+	       -- author's index (their messages) rather than the group's (everyone's).
 	       CASE WHEN COALESCE(g.slow_mode_seconds, 0) > 0 THEN
-	            COALESCE((SELECT MAX(lm.created_at) FROM messages lm WHERE lm.author_id = p.uid AND lm.group_id = p.gid), 0)
+	            COALESCE((SELECT MAX(lm.created_at) FROM messages lm WHERE lm.author_id = p.uid AND +lm.group_id = p.gid), 0)
 	            ELSE 0 END
 	FROM %s
 	LEFT JOIN users u ON u.id = p.uid
