@@ -602,3 +602,23 @@ func TestModerationLiftFromRoomSettings(t *testing.T) {
 		t.Fatalf("audit: %+v", es)
 	}
 }
+
+// TestModerationReportMember: a report about a member (from their message's dialog) is one
+// per reporter while open, never about oneself, and reaches the queue as a report about the
+// member with no message.
+func TestModerationReportMember(t *testing.T) {
+	w := newModWorld(t)
+	id := w.post(t, w.ana, "hello")
+	path := "/groups/welcome/messages/" + strconv.FormatInt(id, 10) + "/report"
+	mustStatus(t, w.ben.PostForm(path, url.Values{"about": {"member"}, "reason": {"harassment"}, "note": {"keeps messaging me"}}), http.StatusCreated, "report member")
+	mustStatus(t, w.ben.PostForm(path, url.Values{"about": {"member"}, "reason": {"other"}}), http.StatusConflict, "second member report")
+	mustStatus(t, w.ana.PostForm(path, url.Values{"about": {"member"}, "reason": {"other"}}), http.StatusBadRequest, "report oneself")
+	mustStatus(t, w.ben.PostForm(path, url.Values{"about": {"everyone"}, "reason": {"other"}}), http.StatusBadRequest, "unknown subject")
+	items, _, err := w.app.Store.Queue(context.Background(), store.ReportScope{All: true}, 0, 10, 0)
+	if err != nil || len(items) != 1 || items[0].MessageID != 0 || items[0].SubjectID != w.ids["ana"] || items[0].Notes[0] != "keeps messaging me" {
+		t.Fatalf("queue: %+v %v", items, err)
+	}
+	if !strings.Contains(w.gm.Get("/mod").Body, "Report about peer_ana") {
+		t.Fatal("the member report is not in the queue")
+	}
+}
