@@ -24,6 +24,8 @@ package authz
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/hearth-community/hearth/store"
 )
@@ -91,7 +93,19 @@ func Post(s Subject, g store.Group) error {
 	if g.Archived() {
 		return ErrArchived
 	}
+	if g.Locked() && !s.moderates() {
+		return &Restriction{Kind: RestrictLocked}
+	}
+	if s.Membership.Muted && !s.moderates() {
+		return &Restriction{Kind: RestrictMuted, Until: s.Membership.MutedUntil}
+	}
 	return nil
+}
+
+// moderates reports whether the subject moderates a group it belongs to or sees: its own
+// group moderator, or a site moderator or admin.
+func (s Subject) moderates() bool {
+	return (s.member() && s.Membership.IsModerator) || s.atLeast(store.RoleModerator)
 }
 
 // Join decides whether the subject may join a group by accepting its guidelines: any
@@ -224,7 +238,31 @@ func LivePost(st store.Standing) error {
 	if err != nil {
 		return err
 	}
-	return Post(s, g)
+	if st.Membership != nil {
+		m := *st.Membership
+		m.Muted, m.MutedUntil = st.Muted, st.MutedUntil
+		s.Membership = &m
+	}
+	if err := Post(s, g); err != nil {
+		var r *Restriction
+		if errors.As(err, &r) && r.Kind == RestrictMuted {
+			r.Reason = st.MuteReason
+		}
+		return err
+	}
+	if s.moderates() {
+		return nil
+	}
+	if g.SlowModeSeconds > 0 && !st.LastPostAt.IsZero() {
+		next := st.LastPostAt.Add(time.Duration(g.SlowModeSeconds) * time.Second)
+		if st.Now.Before(next) {
+			return &Restriction{Kind: RestrictSlowMode, Every: g.SlowModeSeconds, Wait: next.Sub(st.Now)}
+		}
+	}
+	if g.Facilitated && !st.FacilitatorHere {
+		return &Restriction{Kind: RestrictFacilitated}
+	}
+	return nil
 }
 
 func live(st store.Standing) (Subject, store.Group, error) {
@@ -233,11 +271,183 @@ func live(st store.Standing) (Subject, store.Group, error) {
 		return Subject{}, store.Group{}, ErrNoAccount
 	case !st.SessionAlive:
 		return Subject{}, store.Group{}, ErrNoSession
+	case st.Suspended:
+		return Subject{}, store.Group{}, ErrNoSession
 	case st.Group == nil:
 		return Subject{}, store.Group{}, ErrNotFound
 	}
 	return Subject{User: st.User, Membership: st.Membership}, *st.Group, nil
 }
+
+// Restriction kinds: why a member who belongs to a group may not post there right now.
+const (
+	RestrictLocked      = "locked"
+	RestrictMuted       = "muted"
+	RestrictSlowMode    = "slow"
+	RestrictFacilitated = "facilitated"
+)
+
+// ErrRestricted is what every *Restriction is (errors.Is).
+var ErrRestricted = errors.New("authz: restricted")
+
+// Restriction is a refusal to post that the member must understand: the room's state or a
+// sanction on them. Error is the sentence they are shown in place of (or beside) the send
+// box; it names the state, and for a mute why and until when.
+type Restriction struct {
+	Kind   string
+	Until  time.Time     // a mute's end (zero: until lifted)
+	Reason string        // a mute's reason, for the muted member alone
+	Every  int           // slow mode's seconds
+	Wait   time.Duration // slow mode: how long until the member may post again
+}
+
+func (r *Restriction) Unwrap() error { return ErrRestricted }
+
+func (r *Restriction) Error() string {
+	switch r.Kind {
+	case RestrictLocked:
+		return "This room is locked: you can read it, but it takes no new messages for now."
+	case RestrictMuted:
+		msg := "A moderator has muted you in this group until they lift it."
+		if !r.Until.IsZero() {
+			msg = "A moderator has muted you in this group until " + r.Until.UTC().Format("Mon 2 Jan, 15:04 MST") + "."
+		}
+		if r.Reason != "" {
+			msg += " Reason: " + r.Reason
+		}
+		return msg + " You can read your notices and appeal at /notices."
+	case RestrictSlowMode:
+		secs := int((r.Wait + time.Second - 1) / time.Second)
+		return fmt.Sprintf("This room is in slow mode: one message every %d s. You can post again in %d s.", r.Every, secs)
+	case RestrictFacilitated:
+		return "This room opens when a facilitator is here."
+	}
+	return "You cannot post here right now."
+}
+
+// Report decides whether the subject may report a message of the group, or one of its
+// members: whoever reads it.
+func Report(s Subject, g store.Group) error { return ReadGroup(s, g) }
+
+// ReviewReports decides whether u reviews reports, and which: site moderators and admins
+// all of them (private groups included: they read the reported message and its context,
+// nothing else of the group), group moderators those of the groups they moderate
+// (moderated, their ids).
+func ReviewReports(u *store.User, moderated []int64) (store.ReportScope, error) {
+	switch {
+	case u == nil:
+		return store.ReportScope{}, ErrNoAccount
+	case u.Role.AtLeast(store.RoleModerator):
+		return store.ReportScope{All: true}, nil
+	case len(moderated) > 0:
+		return store.ReportScope{Groups: moderated}, nil
+	}
+	return store.ReportScope{}, ErrForbidden
+}
+
+// InScope decides whether a scope from ReviewReports covers a group (0: a report that
+// belongs to no group, which only site moderators review).
+func InScope(sc store.ReportScope, groupID int64) error {
+	if sc.All {
+		return nil
+	}
+	for _, id := range sc.Groups {
+		if id == groupID && groupID != 0 {
+			return nil
+		}
+	}
+	return ErrForbidden
+}
+
+// ReadAudit decides whose audit entries u reads: admins all, group moderators their
+// groups'. Site moderators read the entries of every group, like the queue.
+func ReadAudit(u *store.User, moderated []int64) (store.ReportScope, error) {
+	return ReviewReports(u, moderated)
+}
+
+// ActOn is the moderator actions on a group's messages and members (Hide, Warn, Mute,
+// Remove, Ban, Lock, SlowMode, Facilitate). reported says the action answers an open
+// report on it that the subject reviews: then a site moderator acts in a private group they
+// cannot see (the queue showed them the report). target is the member acted on (nil for a
+// message or the room): another group moderator is acted on only by site moderators.
+func ActOn(s Subject, g store.Group, reported bool, target *store.Membership) error {
+	err := Moderate(s, g)
+	if err != nil && reported && s.atLeast(store.RoleModerator) {
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	if target != nil && target.IsModerator && !s.atLeast(store.RoleModerator) {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// Hide decides who hides a message or restores it: the group's moderators.
+func Hide(s Subject, g store.Group, reported bool) error { return ActOn(s, g, reported, nil) }
+
+// Warn, Mute, Remove and Ban decide who takes those actions on target in the group.
+func Warn(s Subject, g store.Group, reported bool, target *store.Membership) error {
+	return ActOn(s, g, reported, target)
+}
+
+// Mute: see Warn.
+func Mute(s Subject, g store.Group, reported bool, target *store.Membership) error {
+	return ActOn(s, g, reported, target)
+}
+
+// Remove: see Warn.
+func Remove(s Subject, g store.Group, reported bool, target *store.Membership) error {
+	return ActOn(s, g, reported, target)
+}
+
+// Ban: see Warn.
+func Ban(s Subject, g store.Group, reported bool, target *store.Membership) error {
+	return ActOn(s, g, reported, target)
+}
+
+// Lock, SlowMode and Facilitate decide who changes the room's state: its moderators.
+func Lock(s Subject, g store.Group) error       { return Moderate(s, g) }
+func SlowMode(s Subject, g store.Group) error   { return Moderate(s, g) }
+func Facilitate(s Subject, g store.Group) error { return Moderate(s, g) }
+
+// Suspend decides who suspends an account site-wide: admins, and never another admin or
+// themselves.
+func Suspend(u *store.User, target store.User) error {
+	if err := Administer(u); err != nil {
+		return err
+	}
+	if target.Role == store.RoleAdmin {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// DecideAppeal decides whether u decides an appeal of a sanction actedBy imposed, in
+// scope sc (the appeal's group must be in it; suspensions are for admins). The moderator
+// who acted does not decide the appeal of their own action, with one exception: a
+// community where no other site moderator or admin exists (others is 0) would otherwise
+// leave the appeal undecided forever, so there an admin decides their own.
+func DecideAppeal(u *store.User, sc store.ReportScope, sn store.Sanction, others int) error {
+	if u == nil {
+		return ErrNoAccount
+	}
+	if sn.Kind == store.SanctionSuspend {
+		if err := Administer(u); err != nil {
+			return err
+		}
+	} else if err := InScope(sc, sn.GroupID); err != nil {
+		return err
+	}
+	if sn.ModeratorID == u.ID && !(u.Role == store.RoleAdmin && others == 0) {
+		return ErrOwnAction
+	}
+	return nil
+}
+
+// ErrOwnAction refuses a moderator deciding the appeal of their own action.
+var ErrOwnAction = errors.New("authz: another moderator decides the appeal of your own action")
 
 // The resource library. A published resource is in the library for everyone, logged in or
 // not (self-care and crisis pages should never need an account). A draft, pending or

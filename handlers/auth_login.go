@@ -61,6 +61,14 @@ func (h *Handler) Login(c echo.Context) error {
 			return internal(err)
 		}
 		if h.passwords.verify(pw, u.PasswordHash) && u.ID != 0 {
+			// A suspended member is told so (only after their password matched).
+			sn, suspended, err := h.store.ActiveSuspension(c.Request().Context(), u.ID)
+			if err != nil {
+				return internal(err)
+			}
+			if suspended {
+				return &Error{Code: http.StatusForbidden, Message: suspensionMessage(sn)}
+			}
 			if err := h.startSession(c, u); err != nil {
 				return internal(err)
 			}
@@ -74,4 +82,13 @@ func (h *Handler) Login(c echo.Context) error {
 	p.Form = f
 	p.Data = newAuthPage(f.Values["next"])
 	return h.respond(c, http.StatusUnprocessableEntity, "login", "login_form", p)
+}
+
+// suspensionMessage tells a suspended member why and until when.
+func suspensionMessage(sn store.Sanction) string {
+	msg := "Your account is suspended until an admin lifts it."
+	if !sn.ExpiresAt.IsZero() {
+		msg = "Your account is suspended until " + sn.ExpiresAt.UTC().Format("Mon 2 Jan 2006, 15:04 MST") + "."
+	}
+	return msg + " Reason: " + sn.Reason
 }

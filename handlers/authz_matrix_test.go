@@ -89,6 +89,9 @@ const (
 	s403    = http.StatusForbidden
 	s200    = http.StatusOK
 	s422    = http.StatusUnprocessableEntity
+	s201    = http.StatusCreated
+	s204    = http.StatusNoContent
+	s409    = http.StatusConflict
 )
 
 var groupRoutes = []groupRoute{
@@ -121,6 +124,21 @@ var groupRoutes = []groupRoute{
 	// The goal board is member-only content, like the chat.
 	{"GET", "/groups/{slug}/goals", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403, admin: s403}},
 	{"GET", "/groups/{slug}/ws", nil, access{anon: get303, hidden: s404, nonMember: s403, member: http.StatusSwitchingProtocols, groupMod: http.StatusSwitchingProtocols, siteMod: s403, admin: s403}},
+	// Reporting: whoever reads the chat ({msg} is the plain member's own message, which
+	// they may report as a care concern).
+	{"GET", "/groups/{slug}/messages/{msg}/report", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s200, groupMod: s200, siteMod: s403, admin: s403}},
+	{"POST", "/groups/{slug}/messages/{msg}/report", url.Values{"reason": {"spam"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s201, groupMod: s201, siteMod: s403, admin: s403}},
+	// Moderation of a group: its moderators, site moderators and admins who can see it.
+	{"GET", "/mod/groups/{slug}", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200, admin: s200}},
+	{"POST", "/mod/groups/{slug}/lock", url.Values{"locked": {"off"}, "reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	{"POST", "/mod/groups/{slug}/slow-mode", url.Values{"seconds": {"0"}, "reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	{"POST", "/mod/groups/{slug}/facilitated", url.Values{"facilitated": {"off"}, "reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	// {member} is the plain member: a warning lands on their record.
+	{"POST", "/mod/groups/{slug}/members/{member}/sanction", url.Values{"action": {"warn"}, "reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	// A message's original, and hiding or restoring it (not hidden: 409).
+	{"GET", "/mod/messages/{msg}", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200, admin: s200}},
+	{"POST", "/mod/messages/{msg}/hide", url.Values{"reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	{"POST", "/mod/messages/{msg}/restore", url.Values{"reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s409, siteMod: s409, admin: s409}},
 }
 
 // siteRoute is one row of the matrix for the routes outside groups: the status for a
@@ -209,6 +227,21 @@ var siteRoutes = []siteRoute{
 	{"GET", "/admin/filter", nil, get303, s403, s403, s200},
 	{"POST", "/admin/filter", url.Values{}, post401, s403, s403, s422},
 	{"POST", "/admin/filter/:id/delete", url.Values{}, post401, s403, s403, s404},
+	// Moderation outside a group: the queue and the audit log for whoever reviews reports
+	// (a plain member 403); unknown ids 404 once the viewer may review; suspending is for
+	// admins. A group moderator's view is in TestModerationGroupModeratorScope.
+	{"GET", "/mod", nil, get303, s403, s200, s200},
+	{"GET", "/mod/queue/new", nil, get303, s403, s204, s204},
+	{"GET", "/mod/audit", nil, get303, s403, s200, s200},
+	{"POST", "/mod/reports/:id/claim", url.Values{}, post401, s403, s404, s404},
+	{"POST", "/mod/reports/:id/resolve", url.Values{"outcome": {"no_action"}}, post401, s403, s404, s404},
+	{"POST", "/mod/users/:user/suspend", url.Values{"reason": {"r"}}, post401, s403, s403, s404},
+	{"POST", "/mod/sanctions/:id/lift", url.Values{"reason": {"r"}}, post401, s403, s404, s404},
+	{"POST", "/mod/appeals/:id/decide", url.Values{"outcome": {"upheld"}, "reason": {"r"}}, post401, s403, s404, s404},
+	// The crisis nudge's check-in, and a member's own notices and appeals.
+	{"POST", "/care/check-in", url.Values{}, post401, s200, s200, s200},
+	{"GET", "/notices", nil, get303, s200, s200, s200},
+	{"POST", "/notices/:id/appeal", url.Values{"note": {"please"}}, post401, s404, s404, s404},
 	// Logging out is last: it ends the session the rows above use.
 	{"POST", "/logout", url.Values{}, get303, get303, get303, get303},
 }
@@ -429,7 +462,7 @@ func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
 	}
 	path := func(p string) string {
 		return strings.NewReplacer("/static/*", "/static/no-such-asset.css", ":token", "unknown-token", ":id", "999999",
-			":mid", "1", ":cid", "1", ":slug", "matrix-resource").Replace(p)
+			":mid", "1", ":cid", "1", ":slug", "matrix-resource", ":user", "999999").Replace(p)
 	}
 	for _, rt := range siteRoutes {
 		for _, who := range []struct {

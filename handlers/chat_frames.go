@@ -118,6 +118,7 @@ func (f *chatFrames) fingerprint(m store.Message, slug string) uint64 {
 	num(m.CreatedAt.UnixNano())
 	num(m.EditedAt.UnixNano())
 	num(m.DeletedAt.UnixNano())
+	num(m.HiddenAt.UnixNano())
 	for _, r := range m.Reactions {
 		str(r.Kind)
 		num(int64(r.Count))
@@ -314,4 +315,37 @@ type problemView struct {
 // Problem shows a refusal; clientID names the refused message, if it was one.
 func (f *chatFrames) Problem(clientID, msg string) ([]byte, error) {
 	return f.render("chat_problem", problemView{ClientID: clientID, Message: msg})
+}
+
+// roomStateView is what the room_state partials render.
+type roomStateView struct{ Text string }
+
+// roomStateText names the room's state for everyone in it: locked, slow mode, and for a
+// facilitated room whether it is open. "" when none applies.
+func roomStateText(g store.Group, facilitatorHere bool) string {
+	var parts []string
+	if g.Locked() {
+		parts = append(parts, "This room is locked: members can read but not post for now.")
+	}
+	if g.SlowModeSeconds > 0 {
+		parts = append(parts, "This room is in slow mode: one message every "+strconv.Itoa(g.SlowModeSeconds)+" s.")
+	}
+	if g.Facilitated {
+		if facilitatorHere {
+			parts = append(parts, "A facilitator is here: the room is open.")
+		} else {
+			parts = append(parts, "This room opens when a facilitator is here.")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// RoomState renders the room's state notice for the live chat. The text is the same for
+// everyone in the room.
+func (f *chatFrames) RoomState(groupID int64, facilitatorHere bool) ([]byte, error) {
+	g, err := f.st.GroupByID(context.Background(), groupID)
+	if err != nil {
+		return nil, err
+	}
+	return f.render("room_state", roomStateView{Text: roomStateText(g, facilitatorHere)})
 }

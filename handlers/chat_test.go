@@ -66,6 +66,8 @@ type wsClient struct {
 	typing, presence string
 	// reactions: message id -> the last live reaction counts received for it
 	reactions map[int64]string
+	// roomState: the text of the last #room-state (moderation's room notice)
+	roomState string
 }
 
 func dialChat(t *testing.T, app *handlerstest.App, c *handlerstest.Client, slug, query, origin string) (*wsClient, *http.Response, error) {
@@ -145,6 +147,9 @@ func (w *wsClient) read(timeout time.Duration) error {
 	}
 	if s := doc.Find("#chat-presence"); s.Length() > 0 {
 		w.presence, _ = goquery.OuterHtml(s)
+	}
+	if s := doc.Find("#room-state"); s.Length() > 0 {
+		w.roomState = strings.TrimSpace(s.Text())
 	}
 	doc.Find(`[id^="reactions-"][hx-swap-oob]`).Each(func(_ int, s *goquery.Selection) {
 		id, _ := strconv.ParseInt(strings.TrimPrefix(s.AttrOr("id", ""), "reactions-"), 10, 64)

@@ -61,7 +61,7 @@ func (h *Handler) ChatSocket(c echo.Context) error {
 	}
 	sess := currentSession(c)
 	err = h.chat.Attach(ws, chat.Client{UserID: gc.user.ID, SessionID: sess.ID, DisplayName: gc.user.DisplayName,
-		GroupID: gc.g.ID, After: after, End: end, IP: c.RealIP(), Checked: checked})
+		GroupID: gc.g.ID, After: after, End: end, IP: c.RealIP(), Checked: checked, Moderator: gc.may(authz.Moderate)})
 	var tooMany *chat.TooManySocketsError
 	if errors.As(err, &tooMany) {
 		// Refused after the upgrade with close code 1008 and a reason (handlers/chat/doc.go).

@@ -153,6 +153,8 @@ func authzError(err error) error {
 		return &Error{Code: http.StatusForbidden, Message: "This group is archived: its conversation can still be read, but it takes no new messages or members."}
 	case errors.Is(err, authz.ErrForbidden):
 		return errForbidden
+	case errors.Is(err, authz.ErrRestricted):
+		return &Error{Code: http.StatusForbidden, Message: err.Error()} // the room's state or a mute, in words
 	}
 	return internal(err)
 }

@@ -169,6 +169,8 @@ func (h *Handler) InviteAccept(c echo.Context) error {
 		return h.renderInvite(c, http.StatusGone, invitePage{}, nil)
 	case errors.Is(err, store.ErrNotFound):
 		return errNotFound
+	case errors.Is(err, store.ErrBanned):
+		return modError(err)
 	case err != nil:
 		return internal(err)
 	}

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/authz"
+	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
 
@@ -30,6 +32,9 @@ func (h *Handler) GroupJoin(c echo.Context) error {
 		return h.renderGroup(c, gc, http.StatusUnprocessableEntity, f)
 	}
 	if err := h.store.Join(c.Request().Context(), gc.g.ID, gc.user.ID); err != nil {
+		if errors.Is(err, store.ErrBanned) {
+			return modError(err)
+		}
 		return internal(err)
 	}
 	return redirect(c, "/groups/"+gc.g.Slug)

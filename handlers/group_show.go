@@ -86,6 +86,11 @@ type groupPage struct {
 	CanJoin    bool // the join card's form (public, active groups)
 	History    historyData
 	Typing     []string
+	// RoomState names the room's state (locked, slow mode, facilitated); Muted replaces the
+	// send box for a member a moderator muted, saying why and until when.
+	RoomState   string
+	Muted       string
+	CanModerate bool // the room settings and the moderation queue
 }
 
 // GroupShow is a group's page: the chat for members, guidelines and a join form for others.
@@ -109,6 +114,13 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 		Group: gc.g, Member: gc.may(authz.ReadGroup), Members: members, Online: online, Presence: presence,
 		CanManage:  gc.may(authz.ManageInvites) && gc.g.Visibility == store.Private,
 		CanMembers: gc.may(authz.ListMembers), CanEdit: gc.may(authz.EditGroup), CanJoin: gc.may(authz.Join),
+		CanModerate: gc.may(authz.Lock),
+		RoomState:   roomStateText(gc.g, h.chat.FacilitatorHere(gc.g.ID)),
+	}
+	if gc.m != nil && gc.m.Muted {
+		if err := h.muteNotice(c, gc, &data); err != nil {
+			return err
+		}
 	}
 	var history template.HTML // the messages, spliced into the page at {{insert}}
 	if data.Member {

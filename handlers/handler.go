@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -39,6 +40,12 @@ type Config struct {
 	RegisterPerMinute int
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64
+	// CareConcernWait is how long a care concern may wait unclaimed before it is raised to
+	// every admin (default 15 minutes).
+	CareConcernWait time.Duration
+	// ModBreakAfter is how many handled reports in a day make the queue suggest a break
+	// (default 20).
+	ModBreakAfter int
 	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
 	// filled in by New; zero values are the hub's defaults.
 	Chat chat.Options
@@ -73,6 +80,9 @@ type Handler struct {
 	cards     *goalCards
 	boards    *boardCache
 	mentions  *mentions // mention notifications (mention_notify.go)
+	// streamsDone is closed when the server stops, ending the notification streams.
+	streamsDone chan struct{}
+	stopStreams sync.Once
 }
 
 // requiredPages are checked at start-up so a missing template stops Hearth before serving.
@@ -80,7 +90,7 @@ var requiredPages = []string{"home", "error", "login", "register", "account", "a
 	"resources", "resource", "resource_form", "toolkit", "resource_review", "resource_revisions",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
 	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter", "goal", "goal_form", "goal_board",
-	"notifications"}
+	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
@@ -111,7 +121,8 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw}
+	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw,
+		streamsDone: make(chan struct{})}
 	h.frames = newChatFrames(d.Views, d.Store)
 	d.Store.OnChange(h.frames.follow)
 	co := d.Config.Chat
@@ -132,9 +143,15 @@ func New(d Deps) (*Handler, error) {
 	return h, nil
 }
 
+// StopStreams ends every long-lived response (the notification streams), so a graceful
+// shutdown does not wait for them: register it with http.Server.RegisterOnShutdown. Close
+// calls it too.
+func (h *Handler) StopStreams() { h.stopStreams.Do(func() { close(h.streamsDone) }) }
+
 // Close stops the live chat: open sockets are told to reconnect later and queued messages
 // are written before it returns. Call it after the HTTP server has shut down.
 func (h *Handler) Close() error {
+	h.StopStreams()
 	err := h.chat.Close()
 	h.mentions.close()
 	return err

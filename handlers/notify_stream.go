@@ -121,6 +121,8 @@ func (h *Handler) NotificationStream(c echo.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-h.streamsDone:
+			return nil // the server is stopping: EventSource reconnects to the next one
 		case <-wake:
 			if err := send(); err != nil {
 				return nil

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/store"
@@ -23,6 +25,17 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 			requestLogger(c, h.log).Warn("count unread notifications", "err", err)
 		}
 		p.Viewer.Unread = n
+		// A moderator's notice waits for the member: a banner on their next page. Fragments
+		// (the chat's swaps) do not ask.
+		if !isFragment(c) && c.Request().URL.Path != "/notices" {
+			if n, err := h.store.HasUnseenSanctions(c.Request().Context(), u.ID); err == nil {
+				p.NewNotices = n
+			}
+		}
+		// Admins see unclaimed care concerns at the top of the moderation and admin pages.
+		if path := c.Request().URL.Path; u.Role == store.RoleAdmin && (strings.HasPrefix(path, "/mod") || strings.HasPrefix(path, "/admin")) {
+			p.CareAlerts = h.careAlerts(c.Request().Context())
+		}
 	}
 	return p
 }

@@ -105,6 +105,8 @@ func (h *Handler) Router() *echo.Echo {
 	groups.POST("/:slug/messages/:id/edit", h.MessageEdit)
 	groups.POST("/:slug/messages/:id/delete", h.MessageDelete)
 	groups.POST("/:slug/messages/:id/react", h.MessageReact)
+	groups.GET("/:slug/messages/:id/report", h.ReportForm)
+	groups.POST("/:slug/messages/:id/report", h.ReportCreate)
 	// The socket is a GET: CSRF does not apply; ChatSocket checks the Origin itself.
 	groups.GET("/:slug/ws", h.ChatSocket)
 	groups.GET("/:slug/goals", h.GoalBoard)
@@ -131,6 +133,30 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/resources/:slug/revisions", h.ResourceRevisions, requireUser)
 	app.POST("/resources/:slug/revisions/:id/restore", h.ResourceRestore, requireUser)
 	app.POST("/resources/:slug/delete", h.ResourceDelete, requireUser)
+
+	app.POST("/care/check-in", h.CareCheckIn, requireUser)
+	app.GET("/notices", h.Notices, requireUser)
+	app.POST("/notices/:id/appeal", h.NoticeAppeal, requireUser)
+
+	// Moderation. Each handler asks its own authz decision (the queue's scope, or the
+	// action's rule for the group).
+	mod := app.Group("/mod", requireUser)
+	mod.GET("", h.ModQueue)
+	mod.GET("/queue/new", h.ModQueueNew)
+	mod.GET("/audit", h.ModAudit)
+	mod.POST("/reports/:id/claim", h.ModClaim)
+	mod.POST("/reports/:id/resolve", h.ModResolve)
+	mod.GET("/messages/:id", h.ModMessage)
+	mod.POST("/messages/:id/hide", h.ModHide)
+	mod.POST("/messages/:id/restore", h.ModRestore)
+	mod.POST("/groups/:slug/members/:user/sanction", h.ModSanction)
+	mod.GET("/groups/:slug", h.ModGroup)
+	mod.POST("/groups/:slug/lock", h.ModLock)
+	mod.POST("/groups/:slug/slow-mode", h.ModSlowMode)
+	mod.POST("/groups/:slug/facilitated", h.ModFacilitated)
+	mod.POST("/users/:user/suspend", h.ModSuspend)
+	mod.POST("/sanctions/:id/lift", h.ModLift)
+	mod.POST("/appeals/:id/decide", h.ModDecideAppeal)
 
 	admin := app.Group("/admin", requireSite(authz.Administer))
 	admin.GET("/users", h.AdminUsers)

@@ -38,6 +38,15 @@ const (
 	ChangeResource
 	// ChangeToolkit: a member's private toolkit changed (UserID, ResourceID).
 	ChangeToolkit
+	// ChangeReport: a report or appeal was filed, claimed, resolved or decided (GroupID,
+	// 0 for one that belongs to no group). The moderators' queue and, later, the admins'
+	// notifications follow it.
+	ChangeReport
+	// ChangeSanction: a moderator warned, muted, banned, suspended or hid something of a
+	// member, or lifted it (UserID, GroupID when it is a group's). Notifications to the
+	// member follow it; what a sanction ends (a membership, sessions) is announced with
+	// its own kind too.
+	ChangeSanction
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero

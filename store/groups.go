@@ -38,7 +38,19 @@ type Group struct {
 	// ArchivedAt is when the group was archived (zero while it is active). An archived
 	// group is read-only and left out of the group list.
 	ArchivedAt time.Time
+	// LockedAt is when its moderators locked the room (zero while open): members read but
+	// do not post.
+	LockedAt time.Time
+	// SlowModeSeconds is the slow mode: a member posts at most one message per this many
+	// seconds (0: off).
+	SlowModeSeconds int
+	// Facilitated rooms take members' messages only while one of the group's moderators
+	// has the room open.
+	Facilitated bool
 }
+
+// Locked reports whether the room is locked.
+func (g Group) Locked() bool { return !g.LockedAt.IsZero() }
 
 // Archived reports whether the group is archived.
 func (g Group) Archived() bool { return !g.ArchivedAt.IsZero() }
@@ -54,6 +66,10 @@ type Membership struct {
 	// Approved is set on a non-member's (empty) membership when the group's moderators
 	// approved their request to join: they may read the guidelines and join.
 	Approved bool
+	// Muted is set (by GroupForMember) while a moderator's mute keeps the member from
+	// posting, until MutedUntil (zero: until lifted).
+	Muted      bool
+	MutedUntil time.Time
 }
 
 // ErrSlugTaken is returned when a group slug is already in use.
@@ -70,14 +86,18 @@ type GroupInput struct {
 
 const groupColumns = `g.id, g.slug, g.name, g.description, g.guidelines, g.visibility,
 	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version, g.member_count,
-	COALESCE(g.archived_at, 0)`
+	COALESCE(g.archived_at, 0), COALESCE(g.locked_at, 0), g.slow_mode_seconds, g.facilitated`
 
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (Group, error) {
 	var g Group
-	var created, updated, archived int64
+	var created, updated, archived, locked int64
 	dest := append([]any{&g.ID, &g.Slug, &g.Name, &g.Description, &g.Guidelines, &g.Visibility,
-		&g.CreatedBy, &created, &updated, &g.HistoryVersion, &g.MemberCount, &archived}, extra...)
+		&g.CreatedBy, &created, &updated, &g.HistoryVersion, &g.MemberCount, &archived,
+		&locked, &g.SlowModeSeconds, &g.Facilitated}, extra...)
 	err := row.Scan(dest...)
+	if locked != 0 {
+		g.LockedAt = fromMS(locked)
+	}
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	if archived != 0 {
 		g.ArchivedAt = fromMS(archived)
@@ -265,7 +285,10 @@ const groupForMemberSQL = `SELECT ` + groupColumns + `,
 	       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
 	       COALESCE(m.guidelines_accepted_at, 0), COALESCE(m.last_read_seq, 0),
 	       m.user_id IS NULL AND EXISTS (SELECT 1 FROM join_requests r WHERE r.group_id = g.id
-	         AND r.user_id = CAST(?1 AS INTEGER) AND r.approved_at IS NOT NULL)
+	         AND r.user_id = CAST(?1 AS INTEGER) AND r.approved_at IS NOT NULL),
+	       COALESCE((SELECT COALESCE(sm.expires_at, -1) FROM sanctions sm WHERE sm.user_id = CAST(?1 AS INTEGER) AND sm.group_id = g.id
+	         AND sm.kind = 'mute' AND sm.lifted_at IS NULL AND (sm.expires_at IS NULL OR sm.expires_at > CAST(?3 AS INTEGER))
+	         ORDER BY sm.expires_at IS NULL DESC, sm.expires_at DESC LIMIT 1), 0)
 	FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(?1 AS INTEGER)
 	WHERE g.slug = CAST(?2 AS TEXT)`
 
@@ -273,12 +296,16 @@ const groupForMemberSQL = `SELECT ` + groupColumns + `,
 // read: every group route needs both. isMember is false (and m zero) for a non-member; then
 // m.Approved says whether the group's moderators approved their request to join.
 func (s *Store) GroupForMember(ctx context.Context, slug string, userID int64) (g Group, m Membership, isMember bool, err error) {
-	var joined, accepted int64
+	var joined, accepted, muted int64
 	var approved bool
-	g, err = scanGroup(s.r.QueryRowContext(ctx, groupForMemberSQL, userID, slug),
-		&isMember, &m.IsModerator, &joined, &accepted, &m.LastReadSeq, &approved)
+	g, err = scanGroup(s.r.QueryRowContext(ctx, groupForMemberSQL, userID, slug, ms(s.Now())),
+		&isMember, &m.IsModerator, &joined, &accepted, &m.LastReadSeq, &approved, &muted)
 	if err != nil {
 		return Group{}, Membership{}, false, notFound(err, "load group with membership")
+	}
+	m.Muted = muted != 0
+	if muted > 0 {
+		m.MutedUntil = fromMS(muted)
 	}
 	if !isMember {
 		return g, Membership{Approved: approved}, false, nil
@@ -314,6 +341,10 @@ func (s *Store) Join(ctx context.Context, groupID, userID int64) error {
 }
 
 func joinTx(ctx context.Context, tx *sql.Tx, groupID, userID, now int64) error {
+	// A ban keeps a member out by every way in: the guidelines, an invite, a request.
+	if err := bannedTx(ctx, tx, groupID, userID, now); err != nil {
+		return err
+	}
 	// A new member starts with everything already written marked read.
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO memberships (group_id, user_id, joined_at, guidelines_accepted_at, last_read_seq)

@@ -21,12 +21,15 @@ type Message struct {
 	CreatedAt  time.Time
 	EditedAt   time.Time // zero when never edited
 	DeletedAt  time.Time // zero unless removed
-	Reactions  []ReactionCount
 	// ContentWarning is the author's short warning ("relapse"); others see the message
 	// collapsed behind it. Empty for none.
 	ContentWarning string
 	// Held is set when the word filter held the message for a moderator's review.
 	Held bool
+	// HiddenAt is when a moderator hid the message (zero unless hidden). Body keeps the
+	// text for moderators; every shared rendering shows a placeholder instead.
+	HiddenAt  time.Time
+	Reactions []ReactionCount
 }
 
 // Edited reports whether the message was changed after it was sent.
@@ -34,6 +37,9 @@ func (m Message) Edited() bool { return !m.EditedAt.IsZero() }
 
 // Deleted reports whether the message was removed.
 func (m Message) Deleted() bool { return !m.DeletedAt.IsZero() }
+
+// Hidden reports whether a moderator hid the message.
+func (m Message) Hidden() bool { return !m.HiddenAt.IsZero() }
 
 // ReactionKinds is the small, supportive set of reactions, in display order.
 var ReactionKinds = []string{"heart", "pray", "strong", "grow"}
@@ -55,13 +61,16 @@ type ReactionCount struct {
 }
 
 const messageColumns = `m.id, m.group_id, m.seq, m.author_id, u.display_name, m.client_id, m.body,
-	m.created_at, COALESCE(m.edited_at, 0), COALESCE(m.deleted_at, 0), m.content_warning, m.held`
+	m.created_at, COALESCE(m.edited_at, 0), COALESCE(m.deleted_at, 0), m.content_warning, m.held, COALESCE(m.hidden_at, 0)`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
-	var created, edited, deleted int64
+	var created, edited, deleted, hidden int64
 	err := row.Scan(&m.ID, &m.GroupID, &m.Seq, &m.AuthorID, &m.AuthorName, &m.ClientID, &m.Body,
-		&created, &edited, &deleted, &m.ContentWarning, &m.Held)
+		&created, &edited, &deleted, &m.ContentWarning, &m.Held, &hidden)
+	if hidden != 0 {
+		m.HiddenAt = fromMS(hidden)
+	}
 	m.CreatedAt = fromMS(created)
 	if edited != 0 {
 		m.EditedAt = fromMS(edited)
@@ -242,7 +251,7 @@ func (s *Store) changeOwnMessage(ctx context.Context, id, authorID int64, query 
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var author int64
 		var deleted sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT group_id, author_id, deleted_at FROM messages WHERE id = ?`, id).Scan(&groupID, &author, &deleted); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT group_id, author_id, COALESCE(deleted_at, hidden_at) FROM messages WHERE id = ?`, id).Scan(&groupID, &author, &deleted); err != nil {
 			return notFound(err, "load message")
 		}
 		if author != authorID {
@@ -271,7 +280,7 @@ func (s *Store) ToggleReaction(ctx context.Context, messageID, userID int64, kin
 	var groupID int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
 		var deleted sql.NullInt64
-		if err := tx.QueryRowContext(ctx, `SELECT group_id, deleted_at FROM messages WHERE id = ?`, messageID).Scan(&groupID, &deleted); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT group_id, COALESCE(deleted_at, hidden_at) FROM messages WHERE id = ?`, messageID).Scan(&groupID, &deleted); err != nil {
 			return notFound(err, "load message")
 		}
 		if deleted.Valid {

@@ -31,7 +31,7 @@ func TestHotQueryPlans(t *testing.T) {
 			[]string{"SEARCH m USING INDEX sqlite_autoindex_messages_1 (group_id=? AND seq<?)", "SEARCH u USING INTEGER PRIMARY KEY"}},
 		{"catch-up", messagesAfterSQL, []any{1, 0, 200},
 			[]string{"SEARCH m USING INDEX sqlite_autoindex_messages_1 (group_id=? AND seq>?)"}},
-		{"group for member", groupForMemberSQL, []any{1, "welcome"},
+		{"group for member", groupForMemberSQL, []any{1, "welcome", 0},
 			[]string{"SEARCH g USING INDEX sqlite_autoindex_groups_1 (slug=?)", "SEARCH m USING PRIMARY KEY (group_id=? AND user_id=?)"}},
 		{"reactions", reactionCountsSQL, []any{"[1,2]"}, []string{"SEARCH reactions USING"}},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 )
 
 // Actor names a member acting in a group through one of their sessions: a chat socket, or
@@ -26,6 +27,22 @@ type Standing struct {
 	Group *Group
 	// Membership is the member's membership of the group: IDs, IsModerator and JoinedAt.
 	Membership *Membership
+
+	// Now is the store's clock when the Standing was read: sanctions expire against it.
+	Now time.Time
+	// Suspended: the account is suspended site-wide right now.
+	Suspended bool
+	// Muted: the member is muted in the group right now, until MutedUntil (zero: until a
+	// moderator lifts it), for MuteReason.
+	Muted      bool
+	MutedUntil time.Time
+	MuteReason string
+	// LastPostAt is when the member last posted in the group; read only while the group is
+	// in slow mode (zero otherwise, or when they never posted).
+	LastPostAt time.Time
+	// FacilitatorHere is not read from the store: the live chat fills it in for a
+	// facilitated group (one of the group's moderators has the room open).
+	FacilitatorHere bool
 }
 
 // standingFrom loads one Standing per row of the source p (columns sid, uid, gid and a key
@@ -36,11 +53,24 @@ const standingFrom = `
 	       EXISTS (SELECT 1 FROM sessions s WHERE s.id = p.sid AND s.user_id = p.uid AND s.expires_at > CAST(?1 AS INTEGER)),
 	       u.id IS NOT NULL, COALESCE(u.display_name, ''), COALESCE(u.role, ''),
 	       g.id IS NOT NULL, COALESCE(g.slug, ''), COALESCE(g.visibility, ''), COALESCE(g.archived_at, 0),
-	       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0)
+	       m.user_id IS NOT NULL, COALESCE(m.is_moderator, 0), COALESCE(m.joined_at, 0),
+	       COALESCE(g.locked_at, 0), COALESCE(g.slow_mode_seconds, 0), COALESCE(g.facilitated, 0),
+	       EXISTS (SELECT 1 FROM sanctions su WHERE su.user_id = p.uid AND su.kind = 'suspend' AND su.lifted_at IS NULL
+	               AND (su.expires_at IS NULL OR su.expires_at > CAST(?1 AS INTEGER))),
+	       mu.id IS NOT NULL, COALESCE(mu.expires_at, 0), COALESCE(mu.reason, ''),
+	       -- The member's last post, only in slow mode; "+lm.group_id" keeps SQLite on the
+	       -- author's index (their messages) rather than the group's (everyone's).
+	       CASE WHEN COALESCE(g.slow_mode_seconds, 0) > 0 THEN
+	            COALESCE((SELECT MAX(lm.created_at) FROM messages lm WHERE lm.author_id = p.uid AND +lm.group_id = p.gid), 0)
+	            ELSE 0 END
 	FROM %s
 	LEFT JOIN users u ON u.id = p.uid
 	LEFT JOIN groups g ON g.id = p.gid
-	LEFT JOIN memberships m ON m.group_id = p.gid AND m.user_id = p.uid`
+	LEFT JOIN memberships m ON m.group_id = p.gid AND m.user_id = p.uid
+	LEFT JOIN sanctions mu ON mu.id = (
+	     SELECT sm.id FROM sanctions sm WHERE sm.user_id = p.uid AND sm.group_id = p.gid AND sm.kind = 'mute'
+	     AND sm.lifted_at IS NULL AND (sm.expires_at IS NULL OR sm.expires_at > CAST(?1 AS INTEGER))
+	     ORDER BY sm.expires_at IS NULL DESC, sm.expires_at DESC LIMIT 1)`
 
 // standingOneSQL reads one actor's Standing (now, session, user, group).
 var standingOneSQL = fmt.Sprintf(standingFrom,
@@ -61,13 +91,25 @@ func scanStanding(row interface{ Scan(...any) error }, a Actor) (int64, Standing
 		m                            Membership
 		hasUser, hasGroup, hasMember bool
 		joined, archived             int64
+		locked, muteUntil, lastPost  int64
 	)
 	err := row.Scan(&k, &st.SessionAlive,
 		&hasUser, &u.DisplayName, &u.Role,
 		&hasGroup, &g.Slug, &g.Visibility, &archived,
-		&hasMember, &m.IsModerator, &joined)
+		&hasMember, &m.IsModerator, &joined,
+		&locked, &g.SlowModeSeconds, &g.Facilitated,
+		&st.Suspended, &st.Muted, &muteUntil, &st.MuteReason, &lastPost)
 	if err != nil {
 		return 0, Standing{}, err
+	}
+	if locked != 0 {
+		g.LockedAt = fromMS(locked)
+	}
+	if muteUntil != 0 {
+		st.MutedUntil = fromMS(muteUntil)
+	}
+	if lastPost != 0 {
+		st.LastPostAt = fromMS(lastPost)
 	}
 	if hasUser {
 		u.ID = a.UserID
@@ -89,10 +131,12 @@ func scanStanding(row interface{ Scan(...any) error }, a Actor) (int64, Standing
 
 // standingTx reads one actor's Standing with a statement of the transaction it is decided in.
 func (s *Store) standingTx(ctx context.Context, stmt *sql.Stmt, a Actor) (Standing, error) {
-	_, st, err := scanStanding(stmt.QueryRowContext(ctx, ms(s.Now()), a.SessionID, a.UserID, a.GroupID), a)
+	now := s.Now()
+	_, st, err := scanStanding(stmt.QueryRowContext(ctx, ms(now), a.SessionID, a.UserID, a.GroupID), a)
 	if err != nil {
 		return Standing{}, fmt.Errorf("load standing of sender: %w", err)
 	}
+	st.Now = now
 	return st, nil
 }
 
@@ -112,7 +156,8 @@ func (s *Store) Standings(ctx context.Context, actors []Actor) ([]Standing, erro
 		b = fmt.Appendf(b, "[%d,%d,%d]", a.SessionID, a.UserID, a.GroupID)
 	}
 	b = append(b, ']')
-	rows, err := s.r.QueryContext(ctx, standingManySQL, ms(s.Now()), string(b))
+	now := s.Now()
+	rows, err := s.r.QueryContext(ctx, standingManySQL, ms(now), string(b))
 	if err != nil {
 		return nil, fmt.Errorf("load standings: %w", err)
 	}
@@ -137,6 +182,7 @@ func (s *Store) Standings(ctx context.Context, actors []Actor) ([]Standing, erro
 		if st.Membership != nil {
 			st.Membership.GroupID, st.Membership.UserID = a.GroupID, a.UserID
 		}
+		st.Now = now
 		out[k] = st
 	}
 	if err := rows.Err(); err != nil {

@@ -55,6 +55,12 @@ type Page struct {
 	// Insert is large trusted HTML (a group's cached history) placed where the template says
 	// {{insert}}; see WritePage.
 	Insert template.HTML
+	// CareAlerts is how many care concerns have waited unclaimed too long: shown to admins
+	// at the top of the moderation and admin pages.
+	CareAlerts int
+	// NewNotices: the viewer has a moderator's notice (a warning, a hidden message, a mute…)
+	// they have not read yet; the page shows a banner linking to /notices.
+	NewNotices bool
 }
 
 // Form carries submitted values and validation messages for a re-rendered form.
@@ -105,7 +111,7 @@ type Renderer struct {
 
 // NavEntries are the navigation entries pages mark as current (Page.Nav); the site
 // navigation is rendered once for each. Another value still renders, only per request.
-var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "login", "register", "notifications"}
+var NavEntries = []string{"", "groups", "resources", "goals", "help", "account", "admin", "mod", "login", "register", "notifications"}
 
 // New parses every template. assetURL maps an asset name to its content-hash URL.
 func New(assetURL func(string) string) (*Renderer, error) {
@@ -125,6 +131,9 @@ func New(assetURL func(string) string) (*Renderer, error) {
 		// The library: member-written markdown, through the one function that renders it.
 		"markdown": RenderMarkdown,
 		"add":      func(a, b int) int { return a + b },
+		// Moderation (moderation.go).
+		"reasonLabel": ReasonLabel,
+		"kindLabel":   KindLabel,
 	}
 	r := &Renderer{pages: map[string]*template.Template{}, prerendered: map[string]template.HTML{}}
 	funcs["prerendered"] = func(name string) (template.HTML, error) {

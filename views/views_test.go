@@ -53,6 +53,17 @@ func pageData() map[string]any {
 			{ToolkitItem: store.ToolkitItem{ID: 2}, Resource: pending}}, "Moved": int64(2), "Dir": "up"},
 		"resource_review":    map[string]any{"Queue": []store.Resource{pending}},
 		"resource_revisions": map[string]any{"Resource": resource, "Revisions": []store.Revision{{ID: 2, Input: resource.Input(), Changed: []string{"text"}, CreatedAt: when}, {ID: 1, Input: pending.Input(), CreatedAt: when}}},
+		"mod": map[string]any{"Items": []store.QueueItem{{ReportID: 1, MessageID: 2, SubjectID: 3, SubjectName: "<b>Ann</b>", GroupName: "G", GroupSlug: "g",
+			Care: true, Reasons: []store.ReportReason{store.ReasonCare}, Notes: []string{"<i>n</i>"}, Reporters: 2, Newest: when,
+			Message: &store.Message{ID: 2, Body: "b", CreatedAt: when}, Context: []store.Message{{ID: 2, Body: "<script>", CreatedAt: when}}}},
+			"Total": 1, "After": int64(1), "HandledToday": 21, "SuggestBreak": true,
+			"Appeals": []store.OpenAppeal{{Appeal: store.Appeal{ID: 1, Note: "n"}, Sanction: store.Sanction{Kind: store.SanctionMute, Reason: "r"}, MemberName: "A"}}},
+		"mod_message": map[string]any{"Group": group, "M": store.Message{ID: 2, AuthorName: "Ann", Body: "b", CreatedAt: when, HiddenAt: when}},
+		"mod_audit":   map[string]any{"Filter": store.AuditFilter{}, "Entries": []store.AuditEntry{{ID: 1, At: when, Action: "hide", TargetID: 2, GroupID: 1, Reason: "r"}}},
+		"mod_group":   map[string]any{"Group": group, "State": "", "SlowChoices": []int{0, 30}},
+		"notices": map[string]any{"Now": when, "Sanctions": []store.Sanction{{ID: 1, Kind: store.SanctionMute, GroupName: "G", GroupSlug: "g",
+			Reason: "r", CreatedAt: when, ExpiresAt: when.Add(time.Hour)}, {ID: 2, Kind: store.SanctionWarn, Reason: "w", CreatedAt: when,
+			Appeal: &store.Appeal{Note: "please", Outcome: "upheld"}}}},
 	}
 }
 

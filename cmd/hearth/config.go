@@ -36,10 +36,12 @@ type Config struct {
 	MaxBodyBytes   int64
 	LogLevel       slog.Level
 	LogJSON        bool
-	DebugAddr      string  // loopback address for pprof; empty: off
-	ChatSendRate   float64 // messages per second per member, sustained
-	ChatSendBurst  int     // messages a member may send at once before the rate applies
-	ChatSocketsIP  int     // open chat sockets per client IP; 0: no cap
+	DebugAddr      string        // loopback address for pprof; empty: off
+	ChatSendRate   float64       // messages per second per member, sustained
+	ChatSendBurst  int           // messages a member may send at once before the rate applies
+	ChatSocketsIP  int           // open chat sockets per client IP; 0: no cap
+	CareWait       time.Duration // how long a care concern waits unclaimed before admins are alerted
+	ModBreakAfter  int           // handled reports in a day after which the queue suggests a break
 }
 
 // DBPath is the SQLite file inside the data directory.
@@ -50,7 +52,8 @@ func (c Config) Handlers() handlers.Config {
 	return handlers.Config{
 		BaseURL: c.BaseURL, BaseURLExplicit: c.BaseURLSet, SessionTTL: c.SessionTTL,
 		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes, RegisterPerMinute: c.RegisterRate,
-		Chat: chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst, MaxPerIP: chatCap(c.ChatSocketsIP)},
+		Chat:            chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst, MaxPerIP: chatCap(c.ChatSocketsIP)},
+		CareConcernWait: c.CareWait, ModBreakAfter: c.ModBreakAfter,
 	}
 }
 
@@ -80,6 +83,8 @@ var options = []option{
 	{"chat-send-rate", "HEARTH_CHAT_SEND_RATE", "1", "chat messages per second each member may send, sustained"},
 	{"chat-send-burst", "HEARTH_CHAT_SEND_BURST", "5", "chat messages a member may send in a quick burst"},
 	{"chat-sockets-per-ip", "HEARTH_CHAT_SOCKETS_PER_IP", "100", "open chat sockets allowed per client IP; 0: no cap"},
+	{"care-concern-wait", "HEARTH_CARE_CONCERN_WAIT", "15m", "how long a care concern may wait unclaimed before every admin is alerted"},
+	{"mod-break-after", "HEARTH_MOD_BREAK_AFTER", "20", "reports a moderator handles in a day before the queue suggests a break"},
 	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
 }
 
@@ -196,6 +201,12 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 	}
 	if c.ChatSocketsIP, err = strconv.Atoi(v("chat-sockets-per-ip")); err != nil || c.ChatSocketsIP < 0 {
 		errs = append(errs, fmt.Errorf("HEARTH_CHAT_SOCKETS_PER_IP %q: want a whole number, 0 for no cap", v("chat-sockets-per-ip")))
+	}
+	if c.CareWait, err = time.ParseDuration(v("care-concern-wait")); err != nil || c.CareWait < time.Minute {
+		errs = append(errs, fmt.Errorf("HEARTH_CARE_CONCERN_WAIT %q: want a duration of at least 1m, such as 15m", v("care-concern-wait")))
+	}
+	if c.ModBreakAfter, err = strconv.Atoi(v("mod-break-after")); err != nil || c.ModBreakAfter < 1 {
+		errs = append(errs, fmt.Errorf("HEARTH_MOD_BREAK_AFTER %q: want a whole number, at least 1", v("mod-break-after")))
 	}
 	if c.DebugAddr = v("debug-addr"); c.DebugAddr != "" {
 		if err := checkDebugAddr(c.DebugAddr); err != nil {

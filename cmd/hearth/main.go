@@ -119,6 +119,8 @@ func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) e
 		// No BaseContext from the signal context: requests in flight at SIGTERM must keep
 		// their context while Shutdown lets them finish.
 	}
+	// Shutdown waits for requests to finish; the notification streams never would.
+	srv.RegisterOnShutdown(h.StopStreams)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

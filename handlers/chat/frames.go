@@ -95,6 +95,9 @@ type Frames interface {
 	// Problem shows a refusal beside the compose box. clientID names the refused message
 	// ("" when the frame was no message), whose text the page puts back in the box.
 	Problem(clientID, msg string) ([]byte, error)
+	// RoomState is the notice naming the room's state (locked, slow mode, facilitated and
+	// whether a facilitator is here); the same for everyone in the room.
+	RoomState(groupID int64, facilitatorHere bool) ([]byte, error)
 }
 
 // Typist is a member typing in a room.

@@ -3,6 +3,7 @@ package chat
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -112,8 +113,9 @@ type room struct {
 }
 
 type presence struct {
-	name  string
-	count int
+	name      string
+	count     int
+	moderator bool
 }
 
 type typist struct {
@@ -177,7 +179,7 @@ func New(opt Options) (*Hub, error) {
 	}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.startFanout()
-	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger, MayPost: authz.LivePost})
+	c, err := opt.Store.NewCommitter(h.ctx, store.CommitterOptions{OnCommit: h.published, Logger: opt.Logger, MayPost: h.mayPost})
 	if err != nil {
 		h.cancel()
 		h.stopFanout()
@@ -218,6 +220,9 @@ type Client struct {
 	End int64
 	// IP is the client's address, for the per-IP socket cap ("" counts against none).
 	IP string
+	// Moderator: the member moderates the group (authz.Moderate at the upgrade). In a
+	// facilitated room their open socket is what lets members post.
+	Moderator bool
 }
 
 // Attach takes over an upgraded socket: it registers the connection in its room and starts
@@ -242,6 +247,9 @@ func (h *Hub) Attach(ws *websocket.Conn, cl Client) error {
 		p = &presence{name: cl.DisplayName}
 		r.online[cl.UserID] = p
 		r.dirty = true
+	}
+	if cl.Moderator && !p.moderator {
+		p.moderator, r.dirty = true, true
 	}
 	p.count++
 	r.mu.Unlock()
@@ -394,6 +402,43 @@ func (h *Hub) stopTyping(groupID, userID int64) {
 	r.mu.Unlock()
 }
 
+// mayPost is the committer's decision: authz.LivePost, with the one fact only the hub
+// knows: whether one of a facilitated group's moderators has its room open right now.
+func (h *Hub) mayPost(st store.Standing) error {
+	if st.Group != nil && st.Group.Facilitated {
+		st.FacilitatorHere = h.FacilitatorHere(st.Group.ID)
+	}
+	return authz.LivePost(st)
+}
+
+// FacilitatorHere reports whether one of the group's moderators has its room open.
+func (h *Hub) FacilitatorHere(groupID int64) bool {
+	r := h.room(groupID, false)
+	if r == nil {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, p := range r.online {
+		if p.moderator {
+			return true
+		}
+	}
+	return false
+}
+
+// RoomChanged re-sends the room's state notice (locked, slow mode, facilitated) to
+// everyone in it with the next presence update: a moderator changed it.
+func (h *Hub) RoomChanged(groupID int64) {
+	r := h.room(groupID, false)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.dirty = true
+	r.mu.Unlock()
+}
+
 // Online returns the display names of members who have the group open now, sorted.
 func (h *Hub) Online(groupID int64) []string {
 	r := h.room(groupID, false)
@@ -508,8 +553,10 @@ func (h *Hub) flushRooms() {
 		}
 		r.dirty = false
 		online := make([]string, 0, len(r.online))
+		facilitator := false
 		for _, p := range r.online {
 			online = append(online, p.name)
+			facilitator = facilitator || p.moderator
 		}
 		typing := make([]Typist, 0, len(r.typing))
 		for id, t := range r.typing {
@@ -522,11 +569,13 @@ func (h *Hub) flushRooms() {
 		if !empty {
 			p, err1 := h.frames.Presence(r.id, online)
 			t, err2 := h.frames.Typing(typing)
-			if err1 != nil || err2 != nil {
-				h.log.Error("chat: render presence", "group", r.id, "err", fmt.Errorf("%w %w", err1, err2))
+			st, err3 := h.frames.RoomState(r.id, facilitator)
+			if err1 != nil || err2 != nil || err3 != nil {
+				h.log.Error("chat: render presence", "group", r.id, "err", errors.Join(err1, err2, err3))
 				continue
 			}
-			h.pub.Publish(r.id, &Frame{Data: append(p, t...)})
+			data := make([]byte, 0, len(p)+len(t)+len(st))
+			h.pub.Publish(r.id, &Frame{Data: append(append(append(data, p...), t...), st...)})
 		}
 	}
 }

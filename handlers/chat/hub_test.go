@@ -78,6 +78,7 @@ func (testFrames) Presence(int64, []string) ([]byte, error) { return []byte("<pr
 func (testFrames) Typing([]Typist) ([]byte, error)          { return []byte("<typing/>"), nil }
 func (testFrames) Sent(string) ([]byte, error)              { return []byte("<ack/>"), nil }
 func (testFrames) Problem(_, _ string) ([]byte, error)      { return []byte("<problem/>"), nil }
+func (testFrames) RoomState(int64, bool) ([]byte, error)    { return nil, nil }
 
 // recorder is a Publisher that keeps frames instead of delivering them, so a test decides
 // what reaches the sockets and when.

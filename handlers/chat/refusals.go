@@ -20,7 +20,7 @@ func isRefusal(err error) bool {
 	if errors.As(err, &blocked) {
 		return true
 	}
-	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived, ErrWarningTooLong} {
+	for _, r := range []error{ErrEmpty, ErrTooLong, ErrSlowDown, ErrSignedOut, ErrNotMember, ErrArchived, ErrWarningTooLong, authz.ErrRestricted} {
 		if errors.Is(err, r) {
 			return true
 		}
@@ -38,6 +38,10 @@ func refusedBy(err error) error {
 		return ErrSignedOut
 	case errors.Is(err, authz.ErrArchived):
 		return ErrArchived
+	}
+	var r *authz.Restriction
+	if errors.As(err, &r) {
+		return r // its Error is the sentence the member reads
 	}
 	return ErrNotMember
 }

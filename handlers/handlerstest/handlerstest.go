@@ -137,6 +137,7 @@ func (a *App) Stop() {
 	if a.Server == nil {
 		return
 	}
+	a.Handler.StopStreams() // a notification stream would hold Server.Close up
 	a.Server.Close()
 	a.Handler.Close()
 	a.Store.Close()
