@@ -188,10 +188,9 @@ func (h *Handler) careAlerts(ctx context.Context) int {
 	return len(all)
 }
 
-// raiseCareConcern is the one place an unclaimed care concern is raised to every admin.
-// Until in-app notifications exist it only logs (the report id, never its content) and
-// the admins see the alert on /mod and the admin pages; the notifications work replaces
-// this body with one notification per admin. It is called once per concern.
+// raiseCareConcern logs an unclaimed care concern once (the report id, never its content).
+// Every admin's notification was written by StaleCareConcerns in the transaction that
+// marked the concern raised, so it, too, happens once per concern.
 func (h *Handler) raiseCareConcern(ctx context.Context, a store.CareAlert) {
 	h.log.WarnContext(ctx, "care concern unclaimed", "report", a.ReportID, "waiting", h.store.Now().Sub(a.CreatedAt).Round(time.Second).String())
 }

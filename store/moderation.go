@@ -389,10 +389,11 @@ type CareAlert struct {
 }
 
 // StaleCareConcerns returns the open, unclaimed care concerns filed before now-wait, oldest
-// first; raised lists those among them that had not been raised before (they are marked
-// raised now, so each is raised once).
+// first; raised lists those among them that had not been raised before: they are marked
+// raised now and every admin gets a NoticeModeration notification, so each is raised once.
 func (s *Store) StaleCareConcerns(ctx context.Context, wait time.Duration) (all []CareAlert, raised []CareAlert, err error) {
 	cut := ms(s.Now().Add(-wait))
+	var notified []int64
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT r.id, COALESCE(g.name, ''), r.created_at, r.raised_at IS NULL FROM reports r
 			LEFT JOIN groups g ON g.id = r.group_id
@@ -418,15 +419,42 @@ func (s *Store) StaleCareConcerns(ctx context.Context, wait time.Duration) (all 
 			return err
 		}
 		rows.Close()
+		if len(raised) == 0 {
+			return nil
+		}
+		admins, err := adminsTx(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, a := range raised {
 			if _, err := tx.ExecContext(ctx, `UPDATE reports SET raised_at = ? WHERE id = ?`, ms(s.Now()), a.ReportID); err != nil {
 				return err
+			}
+			// Raised once per report (raised_at), in the same transaction: no admin is told
+			// twice, and none is told if the mark does not commit. The text names no one.
+			where := ""
+			if a.GroupName != "" {
+				where = " in " + a.GroupName
+			}
+			detail := fmt.Sprintf("a care concern%s has waited %s unclaimed: please open the moderation queue",
+				where, s.Now().Sub(a.CreatedAt).Round(time.Minute))
+			for _, id := range admins {
+				ok, err := notifyTx(ctx, tx, Notice{UserID: id, Kind: NoticeModeration, Detail: detail}, ms(s.Now()))
+				if err != nil {
+					return err
+				}
+				if ok {
+					notified = append(notified, id)
+				}
 			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("load unclaimed care concerns: %w", err)
+	}
+	for _, id := range notified {
+		s.announce(Change{Kind: ChangeNotification, UserID: id})
 	}
 	return all, raised, nil
 }
@@ -466,4 +494,22 @@ func (s *Store) MessageReported(ctx context.Context, messageID int64) (bool, err
 		return false, fmt.Errorf("check reports of message: %w", err)
 	}
 	return n > 0, nil
+}
+
+// adminsTx returns the ids of the site admins.
+func adminsTx(ctx context.Context, tx *sql.Tx) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE role = 'admin'`)
+	if err != nil {
+		return nil, fmt.Errorf("load admins: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

@@ -23,9 +23,9 @@ const (
 	NoticeBuddyMilestone NoticeKind = "buddy_milestone" // the member whose buddy I am reached a milestone
 	NoticeMention        NoticeKind = "mention"         // I was mentioned in chat (handlers/mention_notify.go)
 	NoticeJoinRequest    NoticeKind = "join_request"    // my request to join a group was decided
-	// NoticeModeration: a moderator action concerns me. No producer yet: moderation calls
-	// Notify (or notifyTx inside its own transaction) with UserID, GroupID where there is
-	// one, and Detail, the words the member reads ("You were muted in Walkers until 18:00").
+	// NoticeModeration: a moderator action concerns me (store/sanctions.go notifyModTx,
+	// written in the action's transaction), or, for an admin, a care concern waited
+	// unclaimed (StaleCareConcerns). Detail is the words the member reads.
 	NoticeModeration NoticeKind = "moderation"
 )
 

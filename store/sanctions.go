@@ -159,8 +159,53 @@ func (s *Store) insertSanction(ctx context.Context, tx *sql.Tx, a Action, kind S
 	if !until.IsZero() {
 		detail = "until " + until.UTC().Format(time.RFC3339)
 	}
-	return id, auditTx(ctx, tx, s.Now(), AuditEntry{ModeratorID: a.ModeratorID, Action: string(kind), TargetID: userID, GroupID: groupID,
-		MessageID: messageID, ReportID: a.ReportID, Reason: a.Reason, Detail: detail})
+	if err := auditTx(ctx, tx, s.Now(), AuditEntry{ModeratorID: a.ModeratorID, Action: string(kind), TargetID: userID, GroupID: groupID,
+		MessageID: messageID, ReportID: a.ReportID, Reason: a.Reason, Detail: detail}); err != nil {
+		return 0, err
+	}
+	return id, s.notifyModTx(ctx, tx, userID, groupID, sanctionWords(kind, until), a.Reason)
+}
+
+// sanctionWords is what a sanction of kind means to the member it concerns.
+func sanctionWords(kind SanctionKind, until time.Time) string {
+	var w string
+	switch kind {
+	case SanctionHide:
+		w = "a message of yours was hidden by a moderator"
+	case SanctionWarn:
+		w = "a moderator warned you"
+	case SanctionMute:
+		w = "you were muted in this group"
+	case SanctionBan:
+		w = "you were banned from this group"
+	case SanctionSuspend:
+		w = "your account was suspended"
+	default:
+		w = "a moderator acted"
+	}
+	if kind == SanctionMute || kind == SanctionBan || kind == SanctionSuspend {
+		if until.IsZero() {
+			w += " until it is lifted"
+		} else {
+			w += " until " + until.UTC().Format("2 Jan 2006 15:04 UTC")
+		}
+	}
+	return w
+}
+
+// notifyModTx tells userID, in the transaction of the action, that a moderator action
+// concerns them: what happened and the reason. Only the member reads it (a notification
+// is its recipient's alone); it never names a reporter or the moderator. The caller
+// announces ChangeNotification for userID after commit.
+func (s *Store) notifyModTx(ctx context.Context, tx *sql.Tx, userID, groupID int64, what, reason string) error {
+	detail := what
+	if reason != "" {
+		detail += ". Reason: " + reason
+	}
+	if _, err := notifyTx(ctx, tx, Notice{UserID: userID, Kind: NoticeModeration, GroupID: groupID, Detail: detail}, ms(s.Now())); err != nil {
+		return fmt.Errorf("notify moderation: %w", err)
+	}
+	return nil
 }
 
 // HideMessage hides a message from everyone but the moderators (and its author, who sees
@@ -190,7 +235,7 @@ func (s *Store) HideMessage(ctx context.Context, a Action, messageID int64) (Mes
 		return Message{}, err
 	}
 	s.announce(Change{Kind: ChangeMessage, GroupID: groupID, MessageID: messageID},
-		Change{Kind: ChangeSanction, GroupID: groupID, UserID: author})
+		Change{Kind: ChangeSanction, GroupID: groupID, UserID: author}, Change{Kind: ChangeNotification, UserID: author})
 	return s.MessageByID(ctx, messageID)
 }
 
@@ -238,7 +283,7 @@ func (s *Store) Warn(ctx context.Context, a Action, userID, groupID int64) error
 		return err
 	})
 	if err == nil {
-		s.announce(Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID})
+		s.announce(Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID}, Change{Kind: ChangeNotification, UserID: userID})
 	}
 	return err
 }
@@ -271,7 +316,7 @@ func (s *Store) Mute(ctx context.Context, a Action, userID, groupID int64, until
 		return err
 	})
 	if err == nil {
-		s.announce(Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID})
+		s.announce(Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID}, Change{Kind: ChangeNotification, UserID: userID})
 	}
 	return err
 }
@@ -286,12 +331,15 @@ func (s *Store) RemoveMember(ctx context.Context, a Action, userID, groupID int6
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotMember
 		}
-		return auditTx(ctx, tx, s.Now(), AuditEntry{ModeratorID: a.ModeratorID, Action: "remove", TargetID: userID, GroupID: groupID,
-			ReportID: a.ReportID, Reason: a.Reason})
+		if err := auditTx(ctx, tx, s.Now(), AuditEntry{ModeratorID: a.ModeratorID, Action: "remove", TargetID: userID, GroupID: groupID,
+			ReportID: a.ReportID, Reason: a.Reason}); err != nil {
+			return err
+		}
+		return s.notifyModTx(ctx, tx, userID, groupID, "you were removed from this group (you may join again)", a.Reason)
 	})
 	if err == nil {
 		s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID},
-			Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID})
+			Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID}, Change{Kind: ChangeNotification, UserID: userID})
 	}
 	return err
 }
@@ -314,7 +362,7 @@ func (s *Store) Ban(ctx context.Context, a Action, userID, groupID int64, until 
 	})
 	if err == nil {
 		s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID},
-			Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID})
+			Change{Kind: ChangeSanction, GroupID: groupID, UserID: userID}, Change{Kind: ChangeNotification, UserID: userID})
 	}
 	return err
 }
@@ -358,7 +406,7 @@ func (s *Store) Suspend(ctx context.Context, a Action, userID int64, until time.
 	})
 	if err == nil {
 		s.announce(Change{Kind: ChangeSession, UserID: userID}, Change{Kind: ChangeUser, UserID: userID},
-			Change{Kind: ChangeSanction, UserID: userID})
+			Change{Kind: ChangeSanction, UserID: userID}, Change{Kind: ChangeNotification, UserID: userID})
 	}
 	return err
 }
@@ -572,13 +620,21 @@ func (s *Store) DecideAppeal(ctx context.Context, a Action, appealID int64, lift
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrDecided
 		}
-		return auditTx(ctx, tx, s.Now(), AuditEntry{ModeratorID: a.ModeratorID, Action: "appeal:" + outcome, TargetID: ap.Sanction.UserID,
-			GroupID: ap.Sanction.GroupID, MessageID: ap.Sanction.MessageID, Reason: a.Reason})
+		if err := auditTx(ctx, tx, s.Now(), AuditEntry{ModeratorID: a.ModeratorID, Action: "appeal:" + outcome, TargetID: ap.Sanction.UserID,
+			GroupID: ap.Sanction.GroupID, MessageID: ap.Sanction.MessageID, Reason: a.Reason}); err != nil {
+			return err
+		}
+		what := "your appeal was decided: the sanction stands"
+		if lift {
+			what = "your appeal was decided: the sanction is lifted"
+		}
+		return s.notifyModTx(ctx, tx, ap.Sanction.UserID, ap.Sanction.GroupID, what, a.Reason)
 	})
 	if err != nil {
 		return err
 	}
-	s.announce(Change{Kind: ChangeReport, GroupID: ap.Sanction.GroupID}, Change{Kind: ChangeSanction, GroupID: ap.Sanction.GroupID, UserID: ap.Sanction.UserID})
+	s.announce(Change{Kind: ChangeReport, GroupID: ap.Sanction.GroupID}, Change{Kind: ChangeSanction, GroupID: ap.Sanction.GroupID, UserID: ap.Sanction.UserID},
+		Change{Kind: ChangeNotification, UserID: ap.Sanction.UserID})
 	if lift && ap.Sanction.InForce(s.Now()) && ap.Sanction.Kind != SanctionWarn {
 		if _, err := s.LiftSanction(ctx, a, ap.Sanction.ID); err != nil {
 			return err
