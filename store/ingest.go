@@ -27,7 +27,13 @@ type NewMessage struct {
 	ContentWarning string
 	// Held marks a message the word filter held for review.
 	Held bool
+	// Flagged files, in the message's own transaction, a report without a reporter (the
+	// word filter) so the message reaches the moderators' queue.
+	Flagged bool
 }
+
+// FilterNote is the note of the report the word filter files on a message it flags.
+const FilterNote = "matched the word filter"
 
 // Posted is the outcome of posting a NewMessage. Duplicate is true when the author had
 // already sent this client id: Message is then the original row and nothing was written.
@@ -201,7 +207,9 @@ func (c *Committer) commit(batch []*postReq) {
 	ctx := context.Background()
 	results := make([]postResult, len(batch))
 	var inserted []Message
+	var flagged []Change
 	err := c.s.InTx(ctx, func(tx *sql.Tx) error {
+		flagged = flagged[:0]
 		insert, maxSeq, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.maxSeq), tx.StmtContext(ctx, c.existing)
 		var standing *sql.Stmt
 		if c.mayPost != nil {
@@ -251,6 +259,13 @@ func (c *Committer) commit(batch []*postReq) {
 			if err != nil {
 				return fmt.Errorf("insert message: %w", err)
 			}
+			if nm.Flagged {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
+					VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, id, FilterNote, ms(now)); err != nil {
+					return fmt.Errorf("file the word filter's report: %w", err)
+				}
+				flagged = append(flagged, Change{Kind: ChangeReport, GroupID: nm.GroupID})
+			}
 			seqs[nm.GroupID] = seq + 1
 			m := Message{ID: id, GroupID: nm.GroupID, Seq: seq + 1, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
 				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held}
@@ -267,6 +282,9 @@ func (c *Committer) commit(batch []*postReq) {
 		}
 	} else if len(inserted) > 0 {
 		c.announceGroups(inserted)
+		if len(flagged) > 0 {
+			c.s.announce(flagged...)
+		}
 		if c.onCommit != nil {
 			c.onCommit(inserted)
 		}

@@ -57,9 +57,9 @@ var (
 	ErrDecided         = errors.New("appeal already decided")
 )
 
-// NewReport is a report a member files.
+// NewReport is a report a member files, or the word filter (ReporterID 0).
 type NewReport struct {
-	ReporterID int64
+	ReporterID int64 // 0: the community's word filter flagged the message
 	SubjectID  int64 // the reported member (the author of a reported message)
 	GroupID    int64 // 0: none (a check-in asked for outside a group)
 	MessageID  int64 // 0: a report about the member, not a message
@@ -83,7 +83,7 @@ func (s *Store) CreateReport(ctx context.Context, r NewReport) (int64, error) {
 			}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
-			VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)`,
+			VALUES (NULLIF(?, 0), ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)`,
 			r.ReporterID, r.SubjectID, r.GroupID, r.MessageID, string(r.Reason), r.Note, ms(s.Now()))
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
@@ -122,9 +122,10 @@ type QueueItem struct {
 	GroupSlug    string
 	Care         bool
 	SelfCheckIn  bool // the member asked for a check-in themselves
+	Filtered     bool // the word filter flagged the message (a report without a reporter)
 	Reasons      []ReportReason
 	Notes        []string
-	Reporters    int // how many members reported it
+	Reporters    int // how many members reported it (the word filter is not counted)
 	Newest       time.Time
 	Oldest       time.Time
 	ClaimedBy    int64
@@ -137,7 +138,8 @@ type QueueItem struct {
 const queueSQL = `
 WITH t AS (
     SELECT COALESCE(r.message_id, 0) AS mid, r.subject_id AS sid, COALESCE(r.group_id, 0) AS gid,
-           MIN(r.id) AS rid, MAX(r.reason = 'care') AS care, MAX(r.reporter_id = r.subject_id) AS self,
+           MIN(r.id) AS rid, MAX(r.reason = 'care') AS care, COALESCE(MAX(r.reporter_id = r.subject_id), 0) AS self,
+           MAX(r.reporter_id IS NULL) AS filtered,
            MAX(r.created_at) AS newest, MIN(r.created_at) AS oldest, COUNT(DISTINCT r.reporter_id) AS n,
            group_concat(DISTINCT r.reason) AS reasons, COALESCE(group_concat(NULLIF(r.note, ''), char(31)), '') AS notes,
            MAX(COALESCE(r.claimed_by, 0)) AS claimer
@@ -146,7 +148,7 @@ WITH t AS (
     GROUP BY mid, sid, gid
     HAVING MIN(r.id) > CAST(?4 AS INTEGER))
 SELECT t.rid, t.mid, t.sid, COALESCE(u.display_name, ''), t.gid, COALESCE(g.name, ''), COALESCE(g.slug, ''),
-       t.care, t.self, t.reasons, t.notes, t.n, t.newest, t.oldest, t.claimer, COALESCE(c.display_name, ''),
+       t.care, t.self, t.filtered, t.reasons, t.notes, t.n, t.newest, t.oldest, t.claimer, COALESCE(c.display_name, ''),
        count(*) OVER ()
 FROM t
 LEFT JOIN users u ON u.id = t.sid
@@ -172,7 +174,7 @@ func (s *Store) Queue(ctx context.Context, sc ReportScope, after int64, limit, c
 		var reasons, notes string
 		var newest, oldest int64
 		if err := rows.Scan(&it.ReportID, &it.MessageID, &it.SubjectID, &it.SubjectName, &it.GroupID, &it.GroupName, &it.GroupSlug,
-			&it.Care, &it.SelfCheckIn, &reasons, &notes, &it.Reporters, &newest, &oldest, &it.ClaimedBy, &it.ClaimerName, &total); err != nil {
+			&it.Care, &it.SelfCheckIn, &it.Filtered, &reasons, &notes, &it.Reporters, &newest, &oldest, &it.ClaimedBy, &it.ClaimerName, &total); err != nil {
 			return nil, 0, fmt.Errorf("load report queue: %w", err)
 		}
 		for _, r := range strings.Split(reasons, ",") {
@@ -262,7 +264,7 @@ func (s *Store) loadReportedMessages(ctx context.Context, items []QueueItem, n i
 // Report is one filed report.
 type Report struct {
 	ID                      int64
-	ReporterID, SubjectID   int64
+	ReporterID, SubjectID   int64 // ReporterID 0: the word filter
 	GroupID, MessageID      int64
 	Reason                  ReportReason
 	Note                    string
@@ -277,7 +279,7 @@ func (s *Store) ReportByID(ctx context.Context, id int64) (Report, error) {
 	var r Report
 	var created int64
 	var resolved sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT id, reporter_id, subject_id, COALESCE(group_id, 0), COALESCE(message_id, 0), reason, note,
+	err := s.r.QueryRowContext(ctx, `SELECT id, COALESCE(reporter_id, 0), subject_id, COALESCE(group_id, 0), COALESCE(message_id, 0), reason, note,
 		created_at, COALESCE(claimed_by, 0), COALESCE(resolved_by, 0), resolved_at, COALESCE(outcome, ''), resolution_note
 		FROM reports WHERE id = ?`, id).Scan(&r.ID, &r.ReporterID, &r.SubjectID, &r.GroupID, &r.MessageID, &r.Reason, &r.Note,
 		&created, &r.ClaimedBy, &r.ResolvedBy, &resolved, &r.Outcome, &r.ResolutionNote)

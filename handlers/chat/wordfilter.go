@@ -154,7 +154,7 @@ func (fc *filterCache) get(ctx context.Context) (*WordFilter, error) {
 }
 
 // applyFilter decides what the word filter does with nm: a block is a *BlockedError, a hold
-// marks nm held. A flag lets the message through unchanged for now.
+// marks nm held, a flag marks it to be reported to the moderators' queue.
 func (h *Hub) applyFilter(ctx context.Context, nm *store.NewMessage) error {
 	f, err := h.filter.get(ctx)
 	if err != nil {
@@ -172,8 +172,9 @@ func (h *Hub) applyFilter(ctx context.Context, nm *store.NewMessage) error {
 		// author and moderators until approved is the moderation queue's part.
 		nm.Held = true
 	case store.FilterFlag:
-		// moderation: flag. The message goes through; raising it to the moderation queue
-		// is the queue's part (the decision is made here, nothing is recorded yet).
+		// The message goes through; the committer files a report without a reporter (the
+		// word filter) in the message's own transaction, so it lands in the /mod queue.
+		nm.Flagged = true
 	}
 	return nil
 }
