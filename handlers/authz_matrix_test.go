@@ -139,6 +139,8 @@ var groupRoutes = []groupRoute{
 	{"GET", "/mod/messages/{msg}", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200, admin: s200}},
 	{"POST", "/mod/messages/{msg}/hide", url.Values{"reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
 	{"POST", "/mod/messages/{msg}/restore", url.Values{"reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s409, siteMod: s409, admin: s409}},
+	{"POST", "/mod/messages/{msg}/approve", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s409, siteMod: s409, admin: s409}},
+	{"POST", "/mod/messages/{msg}/reject", url.Values{"reason": {"r"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s409, siteMod: s409, admin: s409}},
 }
 
 // siteRoute is one row of the matrix for the routes outside groups: the status for a

@@ -91,6 +91,9 @@ type groupPage struct {
 	RoomState   string
 	Muted       string
 	CanModerate bool // the room settings and the moderation queue
+	// Held lists the viewer's own messages the word filter holds for review: only they
+	// (and the moderators, on /mod) see them until a moderator decides.
+	Held []store.Message
 }
 
 // GroupShow is a group's page: the chat for members, guidelines and a join form for others.
@@ -130,6 +133,9 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 		}
 		data.History = hd
 		history = hd.Messages
+		if data.Held, err = h.store.HeldMessages(ctx, gc.g.ID, gc.user.ID); err != nil {
+			return internal(err)
+		}
 		// Only a page that shows something new moves the read marker: a plain reload costs
 		// no write.
 		if hd.Last > gc.m.LastReadSeq {

@@ -149,6 +149,8 @@ func (h *Handler) Router() *echo.Echo {
 	mod.GET("/messages/:id", h.ModMessage)
 	mod.POST("/messages/:id/hide", h.ModHide)
 	mod.POST("/messages/:id/restore", h.ModRestore)
+	mod.POST("/messages/:id/approve", h.ModApprove)
+	mod.POST("/messages/:id/reject", h.ModReject)
 	mod.POST("/groups/:slug/members/:user/sanction", h.ModSanction)
 	mod.GET("/groups/:slug", h.ModGroup)
 	mod.POST("/groups/:slug/lock", h.ModLock)

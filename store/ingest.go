@@ -28,12 +28,17 @@ type NewMessage struct {
 	// Held marks a message the word filter held for review.
 	Held bool
 	// Flagged files, in the message's own transaction, a report without a reporter (the
-	// word filter) so the message reaches the moderators' queue.
+	// word filter) so the message reaches the moderators' queue. A held message is
+	// flagged too: the report is how it reaches the queue for approval.
 	Flagged bool
 }
 
-// FilterNote is the note of the report the word filter files on a message it flags.
-const FilterNote = "matched the word filter"
+// FilterNote is the note of the report the word filter files on a message it flags;
+// HeldNote on one it holds.
+const (
+	FilterNote = "matched the word filter"
+	HeldNote   = "held by the word filter: approve or reject it"
+)
 
 // Posted is the outcome of posting a NewMessage. Duplicate is true when the author had
 // already sent this client id: Message is then the original row and nothing was written.
@@ -261,7 +266,7 @@ func (c *Committer) commit(batch []*postReq) {
 			}
 			if nm.Flagged {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
-					VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, id, FilterNote, ms(now)); err != nil {
+					VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, id, filterNote(nm.Held), ms(now)); err != nil {
 					return fmt.Errorf("file the word filter's report: %w", err)
 				}
 				flagged = append(flagged, Change{Kind: ChangeReport, GroupID: nm.GroupID})
@@ -303,4 +308,11 @@ func (c *Committer) announceGroups(inserted []Message) {
 		}
 	}
 	c.s.announce(changes...)
+}
+
+func filterNote(held bool) string {
+	if held {
+		return HeldNote
+	}
+	return FilterNote
 }

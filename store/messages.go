@@ -95,14 +95,16 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (Message, error) {
 	return msgs[0], nil
 }
 
-// The hot message reads (TestHotQueryPlans checks their plans).
+// The hot message reads (TestHotQueryPlans checks their plans). Both skip messages the
+// word filter holds: until a moderator approves one, only its author (HeldMessages) and
+// the moderators (the /mod queue) see it; history, catch-up and mentions never do.
 const (
 	messagesBeforeSQL = `SELECT ` + messageColumns + `
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq < ? ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`
+		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq < ? AND NOT m.held ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`
 	messagesAfterSQL = `SELECT ` + messageColumns + `
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq > ? ORDER BY m.seq LIMIT CAST(? AS INTEGER)`
+		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq > ? AND NOT m.held ORDER BY m.seq LIMIT CAST(? AS INTEGER)`
 	reactionCountsSQL = `SELECT message_id, kind, count(*) FROM reactions
 		WHERE message_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) GROUP BY message_id, kind`
 )

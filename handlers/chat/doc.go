@@ -47,11 +47,24 @@
 // Before a message is written, Post checks it (warning and text) against the community's
 // word filter (admin-edited on /admin/filter; whole words, any case; empty by default).
 // "block" refuses it with a *BlockedError naming the entry, sent as a refusal frame like
-// any other (the page puts the text back in the box); "hold" writes it with messages.held
-// set; "flag" writes it as usual. Who sees a held message until it is approved, and
-// raising a flagged one to the moderators' queue, belong to moderation (the seams are
-// marked "moderation: hold" and "moderation: flag" in wordfilter.go). Edits are not
-// filtered yet.
+// any other (the page puts the text back in the box); "flag" writes it as usual and, in
+// the same transaction, a report with no reporter (the filter) that puts it in the /mod
+// queue; "hold" does the same with messages.held set. Edits are checked for "block" only.
+//
+// A held message takes its sequence number like any other, but nobody receives it until
+// a moderator approves it: the fan-out covers its sequence with no HTML inside a frame
+// (Frame.AppendMessage with a nil fragment), and leaves out a frame of held messages
+// only; MessagesBefore and MessagesAfter (history, catch-up, mentions) skip held rows.
+// So a receiver never waits on a held sequence: at worst the next frame starts past
+// last+1, the connection catches up once from the store, which returns the messages after
+// the held one, and carries on. Its author sees it on the group page in their own list,
+// "held for review" (store.HeldMessages); the moderators in the /mod queue and on
+// /mod/messages/{id}. Approve (POST /mod/messages/{id}/approve) clears held and publishes
+// the message as a plain frame with Seq 0 (Hub.MessageApproved): every open page appends
+// it at the end, with its original data-seq, and no receiver counts it against its
+// sequence; history shows it in sequence order from then on. Reject (…/reject) deletes
+// its text like a removal, keeps it out of every listing, and tells the author why. Both
+// are audited and resolve the filter's report.
 //
 // Server → client: text frames holding one or more top-level HTML elements, each carrying
 // hx-swap-oob, so several queued updates travel in one frame:

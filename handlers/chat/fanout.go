@@ -185,6 +185,17 @@ func (h *Hub) publishMissed(s *shard) {
 func (h *Hub) publishMessages(group int64, msgs []store.Message) {
 	f := &Frame{}
 	for _, m := range msgs {
+		if m.Held {
+			// Held for review: its sequence is covered with no HTML, so receivers see no
+			// gap. A frame of held messages only is not published; the next frame's gap
+			// is filled by one catch-up, which skips held messages too (doc.go).
+			if f.Seq != 0 && m.Seq != f.Seq+1 {
+				h.publishFrame(group, f)
+				f = &Frame{}
+			}
+			f.AppendMessage(m.Seq, nil)
+			continue
+		}
 		b, err := h.frames.NewMessage(m)
 		if err != nil {
 			// Receivers see a gap and load the message from the store instead.
@@ -193,12 +204,19 @@ func (h *Hub) publishMessages(group int64, msgs []store.Message) {
 		}
 		if f.Seq != 0 && m.Seq != f.Seq+1 {
 			// Not contiguous (a render failed in between): start the group's next frame.
-			h.pub.Publish(group, f)
+			h.publishFrame(group, f)
 			f = &Frame{}
 		}
 		f.AppendMessage(m.Seq, b)
 	}
-	if f.Seq != 0 {
+	h.publishFrame(group, f)
+}
+
+// publishFrame publishes a frame of new messages unless it carries no HTML (empty, or
+// held messages only): with no Data it would read as a fill frame and send every
+// receiver to the store.
+func (h *Hub) publishFrame(group int64, f *Frame) {
+	if f.Seq != 0 && len(f.Data) > 0 {
 		h.pub.Publish(group, f)
 	}
 }

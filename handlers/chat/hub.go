@@ -337,6 +337,18 @@ func (h *Hub) MessageChanged(m store.Message) {
 	h.enqueue(m.GroupID, &Frame{Data: b})
 }
 
+// MessageApproved publishes a message a moderator approved after the word filter held it.
+// Its sequence was passed over long ago, so it goes out as a plain frame (Seq 0): every
+// receiver appends it, and none counts it against its sequence.
+func (h *Hub) MessageApproved(m store.Message) {
+	b, err := h.frames.NewMessage(m)
+	if err != nil {
+		h.log.Error("chat: render approved message", "group", m.GroupID, "message", m.ID, "err", err)
+		return
+	}
+	h.enqueue(m.GroupID, &Frame{Data: b})
+}
+
 // ReactionsChanged publishes a message's new reaction counts alone.
 func (h *Hub) ReactionsChanged(m store.Message) {
 	b, err := h.frames.Reactions(m)

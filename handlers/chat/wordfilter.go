@@ -168,9 +168,9 @@ func (h *Hub) applyFilter(ctx context.Context, nm *store.NewMessage) error {
 	case store.FilterBlock:
 		return &BlockedError{Phrase: e.Phrase}
 	case store.FilterHold:
-		// moderation: hold. The message is stored with held set; showing it only to its
-		// author and moderators until approved is the moderation queue's part.
-		nm.Held = true
+		// Stored with held set and a report from the filter, so it waits in the /mod
+		// queue; history and the fan-out skip it until a moderator approves it.
+		nm.Held, nm.Flagged = true, true
 	case store.FilterFlag:
 		// The message goes through; the committer files a report without a reporter (the
 		// word filter) in the message's own transaction, so it lands in the /mod queue.
