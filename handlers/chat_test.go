@@ -68,6 +68,8 @@ type wsClient struct {
 	reactions map[int64]string
 	// roomState: the text of the last #room-state (moderation's room notice)
 	roomState string
+	// held: the text of the lines appended to the author's #chat-held list
+	held string
 }
 
 func dialChat(t *testing.T, app *handlerstest.App, c *handlerstest.Client, slug, query, origin string) (*wsClient, *http.Response, error) {
@@ -135,6 +137,7 @@ func (w *wsClient) read(timeout time.Duration) error {
 			w.errs = append(w.errs, txt)
 		}
 	})
+	w.held += doc.Find("#chat-held li").Text()
 	w.acks += doc.Find("[data-ack]").Length()
 	doc.Find("[data-ack]").Each(func(_ int, s *goquery.Selection) { w.acked = append(w.acked, s.AttrOr("data-ack", "")) })
 	doc.Find("[data-refused]").Each(func(_ int, s *goquery.Selection) {

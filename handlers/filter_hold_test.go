@@ -25,6 +25,7 @@ func TestWordFilterHold(t *testing.T) {
 	wa := mustDial(t, w.app, w.ana, "welcome", "?after=0")
 	wa.send("my relapse kit is gone", "hold-test-1")
 	wa.until(waitLong, "the held message's ack", func() bool { return len(wa.acked) == 1 })
+	wa.until(waitLong, "the author's own held line", func() bool { return strings.Contains(wa.held, "my relapse kit is gone") })
 	wa.send("an ordinary message after it", "hold-test-2")
 	wb.until(waitLong, "the message after the held one (no stall on its sequence)", func() bool { return len(wb.seqs) == 1 })
 	if wb.body[wb.seqs[0]] != "an ordinary message after it" {
@@ -80,7 +81,7 @@ func TestWordFilterHold(t *testing.T) {
 	if err != nil || m.Body != "" || !m.Deleted() {
 		t.Fatalf("rejected message: %+v %v", m, err)
 	}
-	if w.ana.Get("/groups/welcome").Doc(t).Find("#chat-held").Length() != 0 {
+	if w.ana.Get("/groups/welcome").Doc(t).Find("#chat-held li").Length() != 0 {
 		t.Fatal("the rejected message is still in ana's held list")
 	}
 	if !strings.Contains(w.ana.Get("/notifications").Body, "reason-reject") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"strconv"
 	"sync"
@@ -232,7 +233,10 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 		}
 		return
 	}
-	if p.Duplicate && p.GroupID == c.cl.GroupID {
+	if p.Held && p.GroupID == c.cl.GroupID {
+		// Held for review: its author alone sees it, in their page's held list (doc.go).
+		c.offer(&outFrame{Frame: &Frame{Data: heldFragment(p.Message)}})
+	} else if p.Duplicate && p.GroupID == c.cl.GroupID {
 		// A resend: give this client the original (skipped if it already has it), no broadcast.
 		if b, err := h.frames.NewMessage(p.Message); err == nil {
 			c.offer(&outFrame{Frame: &Frame{Seq: p.Seq, Data: b}})
@@ -489,4 +493,15 @@ func ParseAfter(s string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	return n, err == nil && n >= 0
+}
+
+// heldFragment is the line added to the author's own "held for review" list (the group
+// page's #chat-held, which renders the same line) when the word filter holds their message.
+func heldFragment(m store.Message) []byte {
+	text := m.Body
+	if m.ContentWarning != "" {
+		text = "CW: " + m.ContentWarning + " " + text
+	}
+	return []byte(`<ol id="chat-held" hx-swap-oob="beforeend:#chat-held"><li class="msg-held"><span class="badge">held for review</span> ` +
+		template.HTMLEscapeString(text) + `</li></ol>`)
 }
