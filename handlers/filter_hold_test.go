@@ -41,6 +41,15 @@ func TestWordFilterHold(t *testing.T) {
 	if held := doc.Find("#chat-held li"); held.Length() != 1 || !strings.Contains(held.Text(), "held for review") || !strings.Contains(held.Text(), "relapse kit") {
 		t.Fatalf("ana's own held list: %q", doc.Find("#chat-held").Text())
 	}
+	// Nor by its id: reading, reacting, editing would show or publish it.
+	heldNow, _ := w.app.Store.HeldMessages(ctx, w.g.ID, w.ids["ana"])
+	if len(heldNow) != 1 {
+		t.Fatalf("held: %+v", heldNow)
+	}
+	hid := itoa(heldNow[0].ID)
+	mustStatus(t, w.ben.Get("/groups/welcome/messages/"+hid), http.StatusNotFound, "ben reads the held message")
+	mustStatus(t, w.ben.PostForm("/groups/welcome/messages/"+hid+"/react", url.Values{"kind": {"heart"}}), http.StatusNotFound, "ben reacts")
+	mustStatus(t, w.ana.PostForm("/groups/welcome/messages/"+hid+"/edit", url.Values{"body": {"edited"}}), http.StatusNotFound, "ana edits it while held")
 	// The moderators have it in the queue, with Approve and Reject.
 	q := w.gm.Get("/mod").Doc(t)
 	approve := q.Find("form.mod-approve").AttrOr("hx-post", "")

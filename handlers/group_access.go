@@ -111,7 +111,10 @@ func (h *Handler) loadMessage(c echo.Context, rule groupRule, author bool) (grou
 		return gc, store.Message{}, errNotFound
 	}
 	m, err := h.store.MessageByID(c.Request().Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && m.GroupID != gc.g.ID) {
+	// A message the word filter holds is nobody's to read, react to, report or change
+	// here until a moderator approves it (its author sees it in their held list, the
+	// moderators on /mod): an edit or reaction would publish it to the room.
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (m.GroupID != gc.g.ID || m.Held)) {
 		return gc, store.Message{}, errNotFound
 	}
 	if err != nil {
