@@ -59,14 +59,14 @@ func TestResourceShare(t *testing.T) {
 		live = h
 	}
 	c := card(live)
-	if a := c.Find("a.resource-card"); a.AttrOr("href", "") != "/resources/box-breathing" ||
+	if a := c.Find("a.shared-resource"); a.AttrOr("href", "") != "/resources/box-breathing" ||
 		!strings.Contains(a.Text(), "Box breathing") || !strings.Contains(a.Text(), "Four counts in") {
 		t.Fatalf("live card: %q", live)
 	}
 
 	// In history after a reload.
 	hist := ana.Get("/groups/welcome").Doc(t)
-	if a := hist.Find("#messages .msg .msg-card a.resource-card"); a.AttrOr("href", "") != "/resources/box-breathing" {
+	if a := hist.Find("#messages .msg .msg-card a.shared-resource"); a.AttrOr("href", "") != "/resources/box-breathing" {
 		t.Fatal("the card is not in history after a reload")
 	}
 	m, err := app.Store.MessagesAfter(ctx, groupIDOf(t, app, "welcome"), 0, 10)
@@ -114,4 +114,34 @@ func groupIDOf(t *testing.T, app *handlerstest.App, slug string) int64 {
 		t.Fatal(err)
 	}
 	return g.ID
+}
+
+// TestRedirectToSamePageReloads: saving to the toolkit from a resource's page (htmx, boosted)
+// redirects to that page; with "#toolkit" added the browser would only scroll and never
+// show the saved note, so the fragment is left off when the member is on that page already.
+func TestRedirectToSamePageReloads(t *testing.T) {
+	app := newChatApp(t)
+	app.Member("admin")
+	ana := app.Member("ana")
+	if _, err := app.Store.CreateResource(context.Background(), store.ResourceInput{Slug: "sleep", Title: "Sleep",
+		Summary: "s", Body: "b", Category: "self-care"}, 0, store.ResourcePublished); err != nil {
+		t.Fatal(err)
+	}
+	save := func(current string) string {
+		h := http.Header{"Hx-Request": {"true"}, "Hx-Boosted": {"true"}, "Hx-Current-Url": {app.URL + current}}
+		r := ana.PostRaw("/resources/sleep/toolkit", url.Values{"_csrf": {ana.CSRF()}, "note": {"n"}}, h)
+		if r.Status != http.StatusNoContent {
+			t.Fatalf("save from %s: %d", current, r.Status)
+		}
+		return r.Header.Get("HX-Redirect")
+	}
+	if got := save("/resources/sleep"); got != "/resources/sleep" {
+		t.Errorf("from the resource's page: HX-Redirect %q, want the page itself", got)
+	}
+	if got := save("/resources/sleep#toolkit"); got != "/resources/sleep" {
+		t.Errorf("from the resource's page at #toolkit: HX-Redirect %q", got)
+	}
+	if got := save("/resources"); got != "/resources/sleep#toolkit" {
+		t.Errorf("from another page: HX-Redirect %q", got)
+	}
 }
