@@ -145,3 +145,49 @@ func TestRedirectToSamePageReloads(t *testing.T) {
 		t.Errorf("from another page: HX-Redirect %q", got)
 	}
 }
+
+// TestLibraryResultsCacheFollowsChanges: /resources renders its results once per query and
+// shares them; a resource written, unpublished or marked helpful shows at once, for the
+// browse page and a live search (fragment) alike.
+func TestLibraryResultsCacheFollowsChanges(t *testing.T) {
+	la := newLibraryApp(t)
+	frag := http.Header{"Hx-Request": {"true"}}
+	search := func() string {
+		return la.ann.Do(withHeader(la.ann.NewRequest(http.MethodGet, "/resources?q=lantern", nil), frag)).Body
+	}
+	if got := cards(t, la.ann.Get("/resources")); len(got) != 0 {
+		t.Fatalf("empty library lists %v", got)
+	}
+	if strings.Contains(search(), "resource-lantern") {
+		t.Fatal("found before it exists")
+	}
+	r := la.resource(t, "lantern", "Lantern walk", "A slow lantern walk.", "self-care", store.ResourcePublished, la.ids["admin"])
+	if got := cards(t, la.bob.Get("/resources")); len(got) != 1 || got[0] != "lantern" {
+		t.Fatalf("after publishing, /resources lists %v", got)
+	}
+	if !strings.Contains(search(), `id="resource-lantern"`) {
+		t.Fatal("a live search misses the new resource")
+	}
+	if s := la.bob.PostForm("/resources/lantern/helped", nil); s.Status != http.StatusSeeOther {
+		t.Fatalf("helped: %d", s.Status)
+	}
+	if !strings.Contains(la.ann.Get("/resources").Body, "1 person found this helpful") {
+		t.Fatal("the helped count did not move on /resources")
+	}
+	if _, err := la.Store.UpdateResource(context.Background(), r.ID, r.Input(), store.ResourceUnpublished, la.ids["admin"], "off"); err != nil {
+		t.Fatal(err)
+	}
+	if got := cards(t, la.ann.Get("/resources")); len(got) != 0 {
+		t.Fatalf("after unpublishing, /resources lists %v", got)
+	}
+	if strings.Contains(search(), "resource-lantern") {
+		t.Fatal("a live search still finds the unpublished resource")
+	}
+}
+
+func withHeader(r *http.Request, h http.Header) *http.Request {
+	for k, v := range h {
+		r.Header[k] = v
+	}
+	return r
+}
