@@ -191,3 +191,28 @@ func withHeader(r *http.Request, h http.Header) *http.Request {
 	}
 	return r
 }
+
+// TestResourceShareGoesThroughThePostPath: a share is a chat message like any other, so the
+// community's word filter applies to it (its text is the resource's title) and a block is
+// a friendly 422 that writes nothing.
+func TestResourceShareGoesThroughThePostPath(t *testing.T) {
+	app := newChatApp(t)
+	app.Member("admin")
+	ana := app.Member("ana")
+	ctx := context.Background()
+	joinGroup(t, ana, "welcome")
+	if _, err := app.Store.CreateResource(ctx, store.ResourceInput{Slug: "zorbium", Title: "The zorbium guide",
+		Summary: "s", Body: "b", Category: "self-care"}, 0, store.ResourcePublished); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.AddFilterEntry(ctx, "zorbium", store.FilterBlock); err != nil {
+		t.Fatal(err)
+	}
+	r := ana.PostForm("/resources/zorbium/share", url.Values{"group": {"welcome"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("blocked share: %d", r.Status)
+	}
+	if n, _ := app.Store.MessagesAfter(ctx, groupIDOf(t, app, "welcome"), 0, 10); len(n) != 0 {
+		t.Fatalf("a blocked share wrote %d messages", len(n))
+	}
+}
