@@ -93,7 +93,19 @@ func TestResourceShare(t *testing.T) {
 		t.Fatal("the card did not come back after publishing again")
 	}
 
+	// Deleted: the card says so too, rather than turning into a plain message.
+	if err := app.Store.DeleteResource(ctx, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if body := ben.Get("/groups/welcome").Body; !strings.Contains(body, "no longer available") {
+		t.Fatal("the card of a deleted resource does not say it is gone")
+	}
+
 	// Members only.
+	if _, err := app.Store.CreateResource(ctx, store.ResourceInput{Slug: "box-breathing", Title: "Box breathing",
+		Summary: "Again.", Body: "Breathe.", Category: "coping-skills"}, adminID, store.ResourcePublished); err != nil {
+		t.Fatal(err)
+	}
 	if s := out.PostForm("/resources/box-breathing/share", url.Values{"group": {"welcome"}}); s.Status != http.StatusForbidden {
 		t.Fatalf("outsider sharing into a public group: %d", s.Status)
 	}
