@@ -171,6 +171,8 @@ var siteRoutes = []siteRoute{
 	{"GET", "/resources/:slug", nil, s200, s200, s200, s200},
 	{"POST", "/resources/:slug/helped", url.Values{}, post401, get303, get303, get303},
 	{"POST", "/resources/:slug/toolkit", url.Values{}, post401, get303, get303, get303},
+	// Without a group chosen; the group parity (404 private, 403 public) is in TestResourceShare.
+	{"POST", "/resources/:slug/share", url.Values{}, post401, s422, s422, s422},
 	{"GET", "/resources/:slug/edit", nil, get303, s403, s200, s200},
 	{"POST", "/resources/:slug/edit", url.Values{}, post401, s403, s422, s422},
 	{"POST", "/resources/:slug/status", url.Values{}, post401, s403, s422, s422},

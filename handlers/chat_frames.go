@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"hash/maphash"
 	"html/template"
 	"strconv"
@@ -25,6 +27,18 @@ type chatMessageView struct {
 	Slug      string
 	OOB       bool
 	Reactions template.HTML // the reaction buttons, from chatFrames.reactionButtons
+	// Card is the shared library resource's card when M.ResourceID is set.
+	Card *resourceCard
+}
+
+// resourceCard is what a shared resource's card shows in the chat: the same for every
+// viewer. Available is false once the resource is no longer published (or was deleted):
+// the card then shows "no longer available" and nothing of the resource.
+type resourceCard struct {
+	Available bool
+	Slug      string
+	Title     string
+	Summary   string
 }
 
 // Counts returns one entry per reaction kind, in display order, zero counts included.
@@ -70,12 +84,17 @@ type chatFrames struct {
 
 	mu    sync.RWMutex
 	slugs map[int64]string
+	// cards holds shared resources' cards by resource id; cardGen moves with every
+	// resource change so a load that raced one is not kept (see card).
+	cards   map[int64]resourceCard
+	cardGen uint64
 }
 
 type renderedMessage struct {
-	fp     uint64
-	html   template.HTML
-	author int64 // so an account's erasure drops its words from memory too
+	fp       uint64
+	html     template.HTML
+	author   int64 // so an account's erasure drops its words from memory too
+	resource int64 // the shared resource, so its change drops the card
 }
 
 func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
@@ -92,11 +111,11 @@ func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 		panic(err)
 	}
 	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: newHistoryCache(historyCacheSize), presenceCache: presence,
-		buttons: buttons, slugs: map[int64]string{}}
+		buttons: buttons, slugs: map[int64]string{}, cards: map[int64]resourceCard{}}
 }
 
 // fingerprint hashes every field the chat_message template shows.
-func (f *chatFrames) fingerprint(m store.Message, slug string) uint64 {
+func (f *chatFrames) fingerprint(m store.Message, slug string, card *resourceCard) uint64 {
 	var h maphash.Hash
 	h.SetSeed(f.seed)
 	var b [8]byte
@@ -123,16 +142,31 @@ func (f *chatFrames) fingerprint(m store.Message, slug string) uint64 {
 		str(r.Kind)
 		num(int64(r.Count))
 	}
+	if card != nil {
+		num(m.ResourceID)
+		if card.Available {
+			num(1)
+		} else {
+			num(0)
+		}
+		str(card.Slug)
+		str(card.Title)
+		str(card.Summary)
+	}
 	return h.Sum64()
 }
 
 // Message returns the message's HTML, rendering it only if this version is not cached.
 func (f *chatFrames) Message(m store.Message, slug string) (template.HTML, error) {
-	fp := f.fingerprint(m, slug)
+	card, err := f.cardFor(m)
+	if err != nil {
+		return "", err
+	}
+	fp := f.fingerprint(m, slug, card)
 	if c, ok := f.cache.Get(m.ID); ok && c.fp == fp {
 		return c.html, nil
 	}
-	view, err := f.view(m, slug, false)
+	view, err := f.viewWith(m, slug, false, card)
 	if err != nil {
 		return "", err
 	}
@@ -141,7 +175,7 @@ func (f *chatFrames) Message(m store.Message, slug string) (template.HTML, error
 		return "", err
 	}
 	html := template.HTML(b) // rendered by html/template: already escaped
-	f.cache.Add(m.ID, renderedMessage{fp: fp, html: html, author: m.AuthorID})
+	f.cache.Add(m.ID, renderedMessage{fp: fp, html: html, author: m.AuthorID, resource: m.ResourceID})
 	return html, nil
 }
 
@@ -205,10 +239,75 @@ func (f *chatFrames) ChangedMessage(m store.Message) ([]byte, error) {
 
 // view is what the chat_message template renders for m.
 func (f *chatFrames) view(m store.Message, slug string, oob bool) (chatMessageView, error) {
-	v := chatMessageView{M: m, Slug: slug, OOB: oob}
+	card, err := f.cardFor(m)
+	if err != nil {
+		return chatMessageView{}, err
+	}
+	return f.viewWith(m, slug, oob, card)
+}
+
+func (f *chatFrames) viewWith(m store.Message, slug string, oob bool, card *resourceCard) (chatMessageView, error) {
+	v := chatMessageView{M: m, Slug: slug, OOB: oob, Card: card}
 	var err error
 	v.Reactions, err = f.reactionButtons(v.Counts())
 	return v, err
+}
+
+// cardFor is the card of the resource m shares, nil when it shares none.
+func (f *chatFrames) cardFor(m store.Message) (*resourceCard, error) {
+	if m.ResourceID == 0 {
+		return nil, nil
+	}
+	c, err := f.card(m.ResourceID)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// card returns a resource's card, loading it once per change of the resource. A load
+// that raced a change (cardGen moved meanwhile) is returned but not kept.
+func (f *chatFrames) card(id int64) (resourceCard, error) {
+	f.mu.RLock()
+	c, ok := f.cards[id]
+	gen := f.cardGen
+	f.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	r, err := f.st.ResourceByID(context.Background(), id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		c = resourceCard{}
+	case err != nil:
+		return resourceCard{}, fmt.Errorf("load shared resource card: %w", err)
+	case r.Published():
+		c = resourceCard{Available: true, Slug: r.Slug, Title: r.Title, Summary: r.Summary}
+	}
+	f.mu.Lock()
+	if f.cardGen == gen {
+		f.cards[id] = c
+	}
+	f.mu.Unlock()
+	return c, nil
+}
+
+// forgetResource drops a resource's card (every card for id 0) and the rendered messages
+// that show it, after the resource changed.
+func (f *chatFrames) forgetResource(id int64) {
+	f.mu.Lock()
+	f.cardGen++
+	if id == 0 {
+		clear(f.cards)
+	} else {
+		delete(f.cards, id)
+	}
+	f.mu.Unlock()
+	for _, k := range f.cache.Keys() {
+		if e, ok := f.cache.Peek(k); ok && e.resource != 0 && (id == 0 || e.resource == id) {
+			f.cache.Remove(k)
+		}
+	}
 }
 
 // reactionButtons renders the reaction buttons for a set of counts, once per set.

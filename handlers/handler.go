@@ -79,7 +79,8 @@ type Handler struct {
 	notes     *notifier // the live bell (notify_stream.go)
 	cards     *goalCards
 	boards    *boardCache
-	mentions  *mentions // mention notifications (mention_notify.go)
+	results   *resultsCache // the rendered results of /resources (resource_list_cache.go)
+	mentions  *mentions     // mention notifications (mention_notify.go)
 	// streamsDone is closed when the server stops, ending the notification streams.
 	streamsDone chan struct{}
 	stopStreams sync.Once
@@ -125,6 +126,8 @@ func New(d Deps) (*Handler, error) {
 		streamsDone: make(chan struct{})}
 	h.frames = newChatFrames(d.Views, d.Store)
 	d.Store.OnChange(h.frames.follow)
+	h.results = newResultsCache()
+	d.Store.OnChange(h.results.follow)
 	co := d.Config.Chat
 	co.Store, co.Frames, co.Logger = d.Store, h.frames, d.Logger
 	if h.chat, err = chat.New(co); err != nil {

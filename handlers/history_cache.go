@@ -78,6 +78,13 @@ func (c *historyCache) follow(cs []store.Change) {
 		case store.ChangeUser:
 			c.epoch++
 			c.pages.Purge()
+		case store.ChangeResource:
+			// A resource's card may be on any group's page. A change that names a member
+			// (helped, toolkit) alters nothing a card shows.
+			if ch.UserID == 0 {
+				c.epoch++
+				c.pages.Purge()
+			}
 		}
 	}
 }
@@ -93,6 +100,10 @@ func (f *chatFrames) follow(cs []store.Change) {
 			f.forget(ch.GroupID)
 		case store.ChangeMessage:
 			f.cache.Remove(ch.MessageID)
+		case store.ChangeResource:
+			if ch.UserID == 0 {
+				f.forgetResource(ch.ResourceID)
+			}
 		case store.ChangeUser:
 			for _, id := range f.cache.Keys() {
 				if e, ok := f.cache.Peek(id); ok && (ch.UserID == 0 || e.author == ch.UserID) {

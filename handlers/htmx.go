@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -51,6 +53,13 @@ func (h *Handler) respond(c echo.Context, status int, page, partial string, p *v
 // navigation and tokens are fresh) for HTMX requests, 303 See Other otherwise.
 func redirect(c echo.Context, to string) error {
 	if c.Request().Header.Get(HeaderHXRequest) == "true" {
+		// A browser "navigates" to the page it is on plus a #fragment by scrolling only:
+		// the new content would never load. The same page without the fragment reloads.
+		if i := strings.IndexByte(to, '#'); i >= 0 {
+			if cur, err := url.Parse(c.Request().Header.Get("HX-Current-URL")); err == nil && cur.RequestURI() == to[:i] {
+				to = to[:i]
+			}
+		}
 		c.Response().Header().Set(HeaderHXRedirect, to)
 		return c.NoContent(http.StatusNoContent)
 	}

@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"bytes"
+	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,19 +97,38 @@ func (h *Handler) ResourceList(c echo.Context) error {
 	if err != nil || page < 1 || page > 10000 {
 		page = 1
 	}
-	res, err := h.store.SearchResources(c.Request().Context(), store.SearchQuery{Text: d.Query, Category: d.Category,
-		Tag: d.Tag, Sort: c.QueryParam("sort"), Page: page, PerPage: resourcesPerPage})
-	if err != nil {
-		return internal(err)
-	}
-	d.Result, d.Sort, d.Urgent = res, res.Sort, looksUrgent(d.Query)
-	if res.Page > 1 {
-		d.PrevURL = d.url(res.Page - 1)
-	}
-	if res.Page < res.Pages {
-		d.NextURL = d.url(res.Page + 1)
-	}
+	// The results part is the same for every viewer: rendered once per query and change.
+	key := strings.Join([]string{d.Query, d.Category, d.Tag, c.QueryParam("sort"), strconv.Itoa(page)}, "\x00")
+	cached, gen, ok := h.results.get(key)
 	p := h.page(c, "Resources", "resources")
-	p.Data = d
-	return h.respond(c, http.StatusOK, "resources", "resource_results", p)
+	if ok {
+		d.Sort = cached.sort
+	} else {
+		res, err := h.store.SearchResources(c.Request().Context(), store.SearchQuery{Text: d.Query, Category: d.Category,
+			Tag: d.Tag, Sort: c.QueryParam("sort"), Page: page, PerPage: resourcesPerPage})
+		if err != nil {
+			return internal(err)
+		}
+		d.Result, d.Sort, d.Urgent = res, res.Sort, looksUrgent(d.Query)
+		if res.Page > 1 {
+			d.PrevURL = d.url(res.Page - 1)
+		}
+		if res.Page < res.Pages {
+			d.NextURL = d.url(res.Page + 1)
+		}
+		p.Data = d
+		var b bytes.Buffer
+		if err := h.views.Partial(&b, "resource_results", p); err != nil {
+			return internal(fmt.Errorf("render resource results: %w", err))
+		}
+		cached = cachedResults{html: template.HTML(b.String()), sort: res.Sort} // rendered by html/template
+		h.results.add(key, gen, cached)
+	}
+	p.Data, p.Insert = d, cached.html
+	if isFragment(c) {
+		// A live search swaps the results part alone.
+		c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
+		return c.HTMLBlob(http.StatusOK, []byte(cached.html))
+	}
+	return h.respond(c, http.StatusOK, "resources", "", p)
 }

@@ -21,6 +21,8 @@ type resourcePage struct {
 	// Reviews are the moderators' decisions, for its author and moderators while it is not
 	// published.
 	Reviews []store.Review
+	// ShareGroups are the viewer's groups they may post to, for "share into a group".
+	ShareGroups []shareGroup
 }
 
 // ResourceShow is a resource's page: its content warning first, then the text, "this
@@ -44,6 +46,11 @@ func (h *Handler) ResourceShow(c echo.Context) error {
 			d.Saved = &it
 		case !errors.Is(err, store.ErrNotFound):
 			return internal(err)
+		}
+		if r.Published() && d.CanUse {
+			if d.ShareGroups, err = h.shareGroups(c, u); err != nil {
+				return internal(err)
+			}
 		}
 		if !r.Published() {
 			if d.Reviews, err = h.store.ResourceReviews(ctx, r.ID); err != nil {

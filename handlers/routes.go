@@ -127,6 +127,7 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/resources/:slug", h.ResourceShow)
 	app.POST("/resources/:slug/helped", h.ResourceHelped, requireUser)
 	app.POST("/resources/:slug/toolkit", h.ToolkitSave, requireUser)
+	app.POST("/resources/:slug/share", h.ResourceShare, requireUser)
 	app.GET("/resources/:slug/edit", h.ResourceEditForm, requireUser)
 	app.POST("/resources/:slug/edit", h.ResourceEdit, requireUser)
 	app.POST("/resources/:slug/status", h.ResourceDecide, requireUser)

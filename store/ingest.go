@@ -31,6 +31,8 @@ type NewMessage struct {
 	// word filter) so the message reaches the moderators' queue. A held message is
 	// flagged too: the report is how it reaches the queue for approval.
 	Flagged bool
+	// ResourceID shares a library resource: the message shows as its card (0 for none).
+	ResourceID int64
 }
 
 // FilterNote is the note of the report the word filter files on a message it flags;
@@ -119,8 +121,8 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 		logs: NewLogLimiter(opts.Logger, 10*time.Second, nil)}
 	var err error
 	if c.insert, err = s.w.PrepareContext(ctx, `
-		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (author_id, client_id) DO NOTHING`); err != nil {
+		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held, resource_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0)) ON CONFLICT (author_id, client_id) DO NOTHING`); err != nil {
 		return nil, fmt.Errorf("prepare message insert: %w", err)
 	}
 	if c.maxSeq, err = s.w.PrepareContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE group_id = ?`); err != nil {
@@ -244,7 +246,7 @@ func (c *Committer) commit(batch []*postReq) {
 					return fmt.Errorf("load sequence: %w", err)
 				}
 			}
-			res, err := insert.ExecContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held)
+			res, err := insert.ExecContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held, nm.ResourceID)
 			if err != nil {
 				results[i].err = fmt.Errorf("insert message: %w", err)
 				seqs[nm.GroupID] = seq
@@ -273,7 +275,7 @@ func (c *Committer) commit(batch []*postReq) {
 			}
 			seqs[nm.GroupID] = seq + 1
 			m := Message{ID: id, GroupID: nm.GroupID, Seq: seq + 1, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
-				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held}
+				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held, ResourceID: nm.ResourceID}
 			results[i].p = Posted{Message: m}
 			inserted = append(inserted, m)
 		}

@@ -28,8 +28,11 @@ type Message struct {
 	Held bool
 	// HiddenAt is when a moderator hid the message (zero unless hidden). Body keeps the
 	// text for moderators; every shared rendering shows a placeholder instead.
-	HiddenAt  time.Time
-	Reactions []ReactionCount
+	HiddenAt time.Time
+	// ResourceID is the library resource shared with this message (0 for none): the chat
+	// shows it as a card.
+	ResourceID int64
+	Reactions  []ReactionCount
 }
 
 // Edited reports whether the message was changed after it was sent.
@@ -61,13 +64,13 @@ type ReactionCount struct {
 }
 
 const messageColumns = `m.id, m.group_id, m.seq, m.author_id, u.display_name, m.client_id, m.body,
-	m.created_at, COALESCE(m.edited_at, 0), COALESCE(m.deleted_at, 0), m.content_warning, m.held, COALESCE(m.hidden_at, 0)`
+	m.created_at, COALESCE(m.edited_at, 0), COALESCE(m.deleted_at, 0), m.content_warning, m.held, COALESCE(m.hidden_at, 0), COALESCE(m.resource_id, 0)`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var m Message
 	var created, edited, deleted, hidden int64
 	err := row.Scan(&m.ID, &m.GroupID, &m.Seq, &m.AuthorID, &m.AuthorName, &m.ClientID, &m.Body,
-		&created, &edited, &deleted, &m.ContentWarning, &m.Held, &hidden)
+		&created, &edited, &deleted, &m.ContentWarning, &m.Held, &hidden, &m.ResourceID)
 	if hidden != 0 {
 		m.HiddenAt = fromMS(hidden)
 	}

@@ -230,7 +230,7 @@ func (s *Store) loadReportedMessages(ctx context.Context, items []QueueItem, n i
 		var m Message
 		var created, edited, deleted, hidden int64
 		if err := rows.Scan(&k, &m.ID, &m.GroupID, &m.Seq, &m.AuthorID, &m.AuthorName, &m.ClientID, &m.Body,
-			&created, &edited, &deleted, &m.ContentWarning, &m.Held, &hidden); err != nil {
+			&created, &edited, &deleted, &m.ContentWarning, &m.Held, &hidden, &m.ResourceID); err != nil {
 			return fmt.Errorf("load reported messages: %w", err)
 		}
 		m.CreatedAt = fromMS(created)

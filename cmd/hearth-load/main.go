@@ -11,6 +11,7 @@
 //	          (or a loss); the result is the highest step that passed.
 //	idle      opens -conns idle websockets and reports server memory per connection.
 //	page      requests the group page (with -history messages) as a logged-in member.
+//	          With -page-path it requests that path instead (e.g. /resources), as the same member.
 //
 // By default the tool builds and starts its own servers on free loopback ports with fresh
 // data directories; -hearth-url/-hearth-pid/-hearth-data attach to a running Hearth instead.
@@ -28,6 +29,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -76,6 +78,9 @@ type config struct {
 	Quiet       bool
 	Profile     string
 	ToolProfile string
+	// PagePath: page mode fetches this path (as the same logged-in member) instead of the
+	// group page, e.g. /resources; "" for the group page with its history.
+	PagePath string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -104,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.PageConns, "page-conns", 16, "page: concurrent keep-alive connections")
 	fs.DurationVar(&c.PageDuration, "page-duration", 10*time.Second, "page: test time")
 	fs.IntVar(&c.History, "history", 50, "page: messages of history in the group")
+	fs.StringVar(&c.PagePath, "page-path", "", "page: fetch this path as the logged-in member instead of the group page (e.g. /resources)")
 	fs.StringVar(&c.HearthBin, "hearth-bin", "", "Hearth binary to start (default: go build ./cmd/hearth)")
 	fs.StringVar(&c.HearthURL, "hearth-url", "", "attach to a running Hearth at this base URL instead of starting one")
 	fs.IntVar(&c.HearthPID, "hearth-pid", 0, "with -hearth-url: the server's pid, for CPU and memory")
@@ -135,6 +141,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		c.Lanes = []string{"hearth"} // the chat example has no page with history
 	default:
 		return c, fmt.Errorf("-mode: want fanout, saturate, idle or page, got %q", c.Mode)
+	}
+	if c.PagePath != "" && (c.Mode != "page" || !strings.HasPrefix(c.PagePath, "/")) {
+		return c, errors.New("-page-path needs -mode page and a path starting with /")
 	}
 	if c.Mode == "idle" {
 		if c.Conns < c.Groups {
@@ -349,7 +358,19 @@ func runLane(ctx context.Context, cfg config, name string, i int, progress io.Wr
 			return res, fmt.Errorf("seeding %d messages of history: lost %d, drained %v", cfg.History, ph.Lost, ph.Drained)
 		}
 		prof := startProfile(ctx, l, cfg.Profile, time.Second, cfg.PageDuration-2*time.Second, progress)
-		pr, err := pageLoad(ctx, eps[0], pids, cfg.PageConns, cfg.PageDuration, cfg.History)
+		ep, want := eps[0], cfg.History
+		if cfg.PagePath != "" {
+			u, err := url.Parse(ep.Page)
+			if err != nil {
+				return res, fmt.Errorf("page address: %w", err)
+			}
+			u.Path, u.RawQuery = cfg.PagePath, ""
+			if i := strings.IndexByte(cfg.PagePath, '?'); i >= 0 {
+				u.Path, u.RawQuery = cfg.PagePath[:i], cfg.PagePath[i+1:]
+			}
+			ep.Page, want = u.String(), 0 // another page: no group history to check
+		}
+		pr, err := pageLoad(ctx, ep, pids, cfg.PageConns, cfg.PageDuration, want)
 		prof()
 		if err != nil {
 			return res, err

@@ -78,3 +78,16 @@ func TestHearthParse(t *testing.T) {
 		t.Fatalf("Parse = %v, want %v", got, want)
 	}
 }
+
+func TestPagePathFlag(t *testing.T) {
+	var errOut bytes.Buffer
+	c, err := parseFlags([]string{"-mode", "page", "-page-path", "/resources"}, &errOut)
+	if err != nil || c.PagePath != "/resources" {
+		t.Fatalf("-page-path /resources: %+v, %v", c.PagePath, err)
+	}
+	for _, args := range [][]string{{"-mode", "page", "-page-path", "resources"}, {"-mode", "fanout", "-page-path", "/resources"}} {
+		if _, err := parseFlags(args, &errOut); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}

@@ -137,6 +137,11 @@ func printTable(w io.Writer, cfg config, rep report) {
 	case "idle":
 		fmt.Fprintf(w, "\nidle connections: %d in %d groups%s\n", cfg.Groups*cfg.PerGroup, cfg.Groups, runs)
 	case "page":
+		if cfg.PagePath != "" {
+			fmt.Fprintf(w, "\n%s, logged in, %d connections for %s%s (req/s row: this page; target is the group page's)\n",
+				cfg.PagePath, cfg.PageConns, cfg.PageDuration, runs)
+			break
+		}
 		fmt.Fprintf(w, "\ngroup page, logged in, %d messages of history, %d connections for %s%s\n",
 			cfg.History, cfg.PageConns, cfg.PageDuration, runs)
 	}

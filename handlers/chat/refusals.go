@@ -45,3 +45,7 @@ func refusedBy(err error) error {
 	}
 	return ErrNotMember
 }
+
+// IsRefusal reports whether err, returned by Post, is a refusal whose text the member
+// reads as is (rate limit, word filter, membership, room state) rather than a failure.
+func IsRefusal(err error) bool { return isRefusal(err) }

@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/authz"
+	"github.com/hearth-community/hearth/handlers/chat"
+	"github.com/hearth-community/hearth/store"
+)
+
+// shareGroup is one group a resource can be shared into, for the resource page's select.
+type shareGroup struct {
+	Slug, Name string
+}
+
+// shareGroups lists the groups userID may post to, as the policy says.
+func (h *Handler) shareGroups(c echo.Context, u *store.User) ([]shareGroup, error) {
+	ctx := c.Request().Context()
+	gs, err := h.store.ListGroupsFor(ctx, u.ID, false)
+	if err != nil {
+		return nil, fmt.Errorf("list groups to share into: %w", err)
+	}
+	var out []shareGroup
+	for _, g := range gs {
+		if !g.IsMember {
+			continue
+		}
+		m, err := h.store.MembershipOf(ctx, g.ID, u.ID)
+		if err != nil {
+			continue // left meanwhile
+		}
+		if authz.Post(authz.Subject{User: u, Membership: &m}, g.Group) == nil {
+			out = append(out, shareGroup{Slug: g.Slug, Name: g.Name})
+		}
+	}
+	return out, nil
+}
+
+// ResourceShare shares a published resource into one of the member's groups: a message
+// carrying the resource goes through the chat's durable path (hub.Post: rate limit, word
+// filter, the committer's authz.LivePost), so it is sequenced, in history and fanned out
+// live, where it shows as the resource's card. The group is chosen by its slug in the
+// form field "group"; a private group the member is not in is a 404 like one that does
+// not exist, a public one a 403 that asks them to join first.
+func (h *Handler) ResourceShare(c echo.Context) error {
+	r, err := h.loadResource(c, authz.UseResource)
+	if err != nil {
+		return err
+	}
+	if !r.Published() {
+		return &Error{Code: http.StatusUnprocessableEntity, Message: "Only a published resource can be shared into a group."}
+	}
+	u := currentUser(c)
+	ctx := c.Request().Context()
+	slug := strings.TrimSpace(c.FormValue("group"))
+	if slug == "" {
+		return &Error{Code: http.StatusUnprocessableEntity, Message: "Choose a group to share it into."}
+	}
+	g, m, member, err := h.store.GroupForMember(ctx, slug, u.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case err != nil:
+		return internal(err)
+	}
+	s := authz.Subject{User: u, Approved: m.Approved}
+	if member {
+		s.Membership = &m
+	}
+	if err := authz.Post(s, g); err != nil {
+		return authzError(err)
+	}
+	sess := currentSession(c)
+	if sess == nil {
+		return authzError(authz.ErrNoSession)
+	}
+	nm := store.NewMessage{GroupID: g.ID, SessionID: sess.ID, AuthorID: u.ID, AuthorName: u.DisplayName,
+		ClientID: shareClientID(), Body: r.Title, ResourceID: r.ID}
+	if _, err := h.chat.Post(ctx, nm); err != nil {
+		if chat.IsRefusal(err) {
+			return &Error{Code: http.StatusUnprocessableEntity, Message: err.Error()}
+		}
+		return internal(fmt.Errorf("share resource into group: %w", err))
+	}
+	return redirect(c, "/groups/"+g.Slug)
+}
+
+// shareClientID is a fresh idempotency key for a shared card (chat.ValidClientID).
+func shareClientID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
