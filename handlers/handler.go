@@ -128,9 +128,12 @@ func New(d Deps) (*Handler, error) {
 	d.Store.OnChange(h.frames.follow)
 	h.results = newResultsCache()
 	d.Store.OnChange(h.results.follow)
+	h.mentions = newMentions(h)
+	d.Store.OnChange(h.mentions.follow)
 	co := d.Config.Chat
-	co.Store, co.Frames, co.Logger = d.Store, h.frames, d.Logger
+	co.Store, co.Frames, co.Logger, co.Committed = d.Store, h.frames, d.Logger, h.mentions.committed
 	if h.chat, err = chat.New(co); err != nil {
+		h.mentions.close()
 		return nil, err
 	}
 	h.upgrader = newUpgrader()
@@ -138,8 +141,6 @@ func New(d Deps) (*Handler, error) {
 	h.cards = newGoalCards(h)
 	h.boards = newBoardCache(1024)
 	d.Store.OnChange(h.boards.follow)
-	h.mentions = newMentions(h)
-	d.Store.OnChange(h.mentions.follow)
 	d.Store.OnChange(h.notes.follow)
 	d.Store.OnChange(h.followGoals)
 	h.backoff = newLoginBackoff(d.Store.Now)

@@ -88,6 +88,9 @@ func (h *Hub) shardOf(groupID int64) *shard {
 // acknowledged: it splits the batch by group and hands each group's messages to the
 // group's shard without waiting (see the package comment above on a full queue).
 func (h *Hub) published(msgs []store.Message) {
+	if h.opt.Committed != nil {
+		h.opt.Committed(msgs)
+	}
 	h.fan.mu.RLock()
 	defer h.fan.mu.RUnlock()
 	if h.fan.closed {

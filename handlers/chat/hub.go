@@ -26,6 +26,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Publisher fans frames out; defaults to this hub alone (single node).
 	Publisher Publisher
+	// Committed, if set, sees every committed batch of new messages, in the committer's
+	// goroutine before the fan-out: it must only take note (the mention notifications do).
+	Committed func([]store.Message)
 
 	QueueLen  int           // outbound frames buffered per connection (256)
 	ReadLimit int64         // largest client frame in bytes (64 KiB)
