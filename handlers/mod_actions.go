@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -66,41 +67,52 @@ func (h *Handler) ModMessage(c echo.Context) error {
 	return h.respond(c, http.StatusOK, "mod_message", "", p)
 }
 
-// ModHide hides a message for everyone at once: its room receives the placeholder, and
-// history shows it from now on. The author sees the reason on their notices page.
-func (h *Handler) ModHide(c echo.Context) error {
+// messageDecision is one moderator decision about a message: the store write, how its
+// refusals read, and what the room is told afterwards.
+type messageDecision struct {
+	reasonRequired bool
+	write          func(ctx context.Context, a store.Action, id int64) (store.Message, error)
+	refusal        func(error) error
+	live           func(store.Message) // nil: nothing to publish
+	done, next     string              // the confirmation, and where it leads ("" : the message)
+}
+
+// decideMessage runs a decision on :id for a moderator who may hide it: the reason is
+// read, the write is audited in the store, the room follows live.
+func (h *Handler) decideMessage(c echo.Context, d messageDecision) error {
 	_, m, reportID, err := h.modMessage(c)
 	if err != nil {
 		return err
 	}
-	reason, err := readReason(c, "reason", true)
+	reason, err := readReason(c, "reason", d.reasonRequired)
 	if err != nil {
 		return err
 	}
-	m, err = h.store.HideMessage(c.Request().Context(), store.Action{ModeratorID: currentUser(c).ID, Reason: reason, ReportID: reportID}, m.ID)
+	m, err = d.write(c.Request().Context(), store.Action{ModeratorID: currentUser(c).ID, Reason: reason, ReportID: reportID}, m.ID)
 	if err != nil {
-		return modError(err)
+		return d.refusal(err)
 	}
-	h.chat.MessageChanged(m)
-	return h.modDone(c, "Hidden for everyone. The author sees that it was hidden, and why.", "/mod/messages/"+strconv.FormatInt(m.ID, 10))
+	if d.live != nil {
+		d.live(m)
+	}
+	next := d.next
+	if next == "" {
+		next = "/mod/messages/" + strconv.FormatInt(m.ID, 10)
+	}
+	return h.modDone(c, d.done, next)
+}
+
+// ModHide hides a message for everyone at once: its room receives the placeholder, and
+// history shows it from now on. The author sees the reason on their notices page.
+func (h *Handler) ModHide(c echo.Context) error {
+	return h.decideMessage(c, messageDecision{reasonRequired: true, write: h.store.HideMessage, refusal: modError,
+		live: h.chat.MessageChanged, done: "Hidden for everyone. The author sees that it was hidden, and why."})
 }
 
 // ModRestore shows a hidden message again, live.
 func (h *Handler) ModRestore(c echo.Context) error {
-	_, m, reportID, err := h.modMessage(c)
-	if err != nil {
-		return err
-	}
-	reason, err := readReason(c, "reason", true)
-	if err != nil {
-		return err
-	}
-	m, err = h.store.RestoreMessage(c.Request().Context(), store.Action{ModeratorID: currentUser(c).ID, Reason: reason, ReportID: reportID}, m.ID)
-	if err != nil {
-		return modError(err)
-	}
-	h.chat.MessageChanged(m)
-	return h.modDone(c, "Restored for everyone.", "/mod/messages/"+strconv.FormatInt(m.ID, 10))
+	return h.decideMessage(c, messageDecision{reasonRequired: true, write: h.store.RestoreMessage, refusal: modError,
+		live: h.chat.MessageChanged, done: "Restored for everyone."})
 }
 
 // ModSanction warns, mutes, removes or bans a member of the group (form field action).

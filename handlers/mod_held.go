@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,36 +16,14 @@ import (
 
 // ModApprove releases a held message to its room, live.
 func (h *Handler) ModApprove(c echo.Context) error {
-	_, m, reportID, err := h.modMessage(c)
-	if err != nil {
-		return err
-	}
-	reason, err := readReason(c, "reason", false)
-	if err != nil {
-		return err
-	}
-	m, err = h.store.ApproveHeld(c.Request().Context(), store.Action{ModeratorID: currentUser(c).ID, Reason: reason, ReportID: reportID}, m.ID)
-	if err != nil {
-		return heldError(err)
-	}
-	h.chat.MessageApproved(m)
-	return h.modDone(c, "Approved. The message is in the room now.", "/mod/messages/"+strconv.FormatInt(m.ID, 10))
+	return h.decideMessage(c, messageDecision{write: h.store.ApproveHeld, refusal: heldError,
+		live: h.chat.MessageApproved, done: "Approved. The message is in the room now."})
 }
 
 // ModReject deletes a held message's text; the room never sees it, and the author is told.
 func (h *Handler) ModReject(c echo.Context) error {
-	_, m, reportID, err := h.modMessage(c)
-	if err != nil {
-		return err
-	}
-	reason, err := readReason(c, "reason", true)
-	if err != nil {
-		return err
-	}
-	if _, err = h.store.RejectHeld(c.Request().Context(), store.Action{ModeratorID: currentUser(c).ID, Reason: reason, ReportID: reportID}, m.ID); err != nil {
-		return heldError(err)
-	}
-	return h.modDone(c, "Rejected. The text is deleted; the author sees why.", "/mod")
+	return h.decideMessage(c, messageDecision{reasonRequired: true, write: h.store.RejectHeld, refusal: heldError,
+		done: "Rejected. The text is deleted; the author sees why.", next: "/mod"})
 }
 
 func heldError(err error) error {
