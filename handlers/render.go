@@ -27,10 +27,9 @@ func (h *Handler) page(c echo.Context, title, nav string) *views.Page {
 		p.Viewer.Unread = n
 		// A moderator's notice waits for the member: a banner on their next page. Fragments
 		// (the chat's swaps) do not ask.
+		// It comes with the (cached) session lookup: no read of its own per page.
 		if !isFragment(c) && c.Request().URL.Path != "/notices" {
-			if n, err := h.store.HasUnseenSanctions(c.Request().Context(), u.ID); err == nil {
-				p.NewNotices = n
-			}
+			p.NewNotices = u.UnseenSanctions
 		}
 		// Admins see unclaimed care concerns at the top of the moderation and admin pages.
 		if path := c.Request().URL.Path; u.Role == store.RoleAdmin && (strings.HasPrefix(path, "/mod") || strings.HasPrefix(path, "/admin")) {

@@ -34,6 +34,7 @@ func TestHotQueryPlans(t *testing.T) {
 		{"group for member", groupForMemberSQL, []any{1, "welcome", 0},
 			[]string{"SEARCH g USING INDEX sqlite_autoindex_groups_1 (slug=?)", "SEARCH m USING PRIMARY KEY (group_id=? AND user_id=?)"}},
 		{"reactions", reactionCountsSQL, []any{"[1,2]"}, []string{"SEARCH reactions USING"}},
+		{"held messages", heldMessagesSQL, []any{1, 2}, []string{"SEARCH m USING INDEX messages_held (group_id=? AND author_id=?)"}},
 	}
 	for _, c := range cases {
 		rows, err := st.r.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, c.args...)

@@ -729,8 +729,12 @@ func (s *Store) HasUnseenSanctions(ctx context.Context, userID int64) (bool, err
 
 // MarkSanctionsSeen records that userID opened their notices.
 func (s *Store) MarkSanctionsSeen(ctx context.Context, userID int64) error {
-	if _, err := s.exec(ctx, `UPDATE sanctions SET seen_at = ? WHERE user_id = ? AND seen_at IS NULL`, ms(s.Now()), userID); err != nil {
+	res, err := s.exec(ctx, `UPDATE sanctions SET seen_at = ? WHERE user_id = ? AND seen_at IS NULL`, ms(s.Now()), userID)
+	if err != nil {
 		return fmt.Errorf("mark notices seen: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		s.announce(Change{Kind: ChangeSanction, UserID: userID})
 	}
 	return nil
 }

@@ -58,11 +58,12 @@ func (c *sessionCache) put(tokenHash []byte, gen uint64, sess Session, u User) {
 // changed marks every entry stale.
 func (c *sessionCache) changed() { c.gen.Add(1) }
 
-// follow is the cache's listener on the Store's change feed: any change to a session or an
-// account makes every entry stale.
+// follow is the cache's listener on the Store's change feed: any change to a session, an
+// account or a member's sanctions (the lookup carries "a notice waits") makes every entry
+// stale.
 func (c *sessionCache) follow(cs []Change) {
 	for _, ch := range cs {
-		if ch.Kind == ChangeSession || ch.Kind == ChangeUser {
+		if ch.Kind == ChangeSession || ch.Kind == ChangeUser || ch.Kind == ChangeSanction {
 			c.changed()
 			return
 		}

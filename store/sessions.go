@@ -39,7 +39,8 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byt
 const sessionByTokenSQL = `
 	SELECT s.id, s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.user_agent, s.ip,
 	       u.id, u.username, u.display_name, u.email, u.password_hash, u.role, u.created_at,
-	       COALESCE(p.cw_open, 0)
+	       COALESCE(p.cw_open, 0),
+	       EXISTS (SELECT 1 FROM sanctions x WHERE x.user_id = u.id AND x.seen_at IS NULL)
 	FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN member_prefs p ON p.user_id = u.id
 	WHERE s.token_hash = CAST(? AS BLOB) AND s.expires_at > ?`
 
@@ -56,7 +57,7 @@ func (s *Store) SessionByToken(ctx context.Context, tokenHash []byte) (Session, 
 	var created, seen, expires, userCreated int64
 	err := s.r.QueryRowContext(ctx, sessionByTokenSQL, tokenHash, ms(now)).Scan(
 		&sess.ID, &sess.UserID, &created, &seen, &expires, &sess.UserAgent, &sess.IP,
-		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.PasswordHash, &u.Role, &userCreated, &u.Prefs.CWOpen)
+		&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.PasswordHash, &u.Role, &userCreated, &u.Prefs.CWOpen, &u.UnseenSanctions)
 	if err != nil {
 		return Session{}, User{}, notFound(err, "load session")
 	}

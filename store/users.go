@@ -58,6 +58,9 @@ type User struct {
 	// Prefs are the member's display preferences; filled by SessionByToken, so the page
 	// that shows them needs no read of its own.
 	Prefs MemberPrefs
+	// UnseenSanctions: a moderator's notice waits for the member (their next page shows a
+	// banner). Filled by SessionByToken, like Prefs.
+	UnseenSanctions bool
 }
 
 // Errors CreateUser and SetDisplayName return for names already in use.
