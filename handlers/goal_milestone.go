@@ -50,13 +50,20 @@ func milestoneID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// MilestoneEdit renames a step.
-func (h *Handler) MilestoneEdit(c echo.Context) error {
+// loadMilestone resolves :id to a goal the member may edit and :mid to a step id; the
+// store checks that the step belongs to the goal.
+func (h *Handler) loadMilestone(c echo.Context) (store.Goal, int64, error) {
 	g, err := h.loadGoal(c, authz.EditGoal)
 	if err != nil {
-		return err
+		return g, 0, err
 	}
 	id, err := milestoneID(c)
+	return g, id, err
+}
+
+// MilestoneEdit renames a step.
+func (h *Handler) MilestoneEdit(c echo.Context) error {
+	g, id, err := h.loadMilestone(c)
 	if err != nil {
 		return err
 	}
@@ -74,11 +81,7 @@ func (h *Handler) MilestoneEdit(c echo.Context) error {
 
 // MilestoneDelete removes a step.
 func (h *Handler) MilestoneDelete(c echo.Context) error {
-	g, err := h.loadGoal(c, authz.EditGoal)
-	if err != nil {
-		return err
-	}
-	id, err := milestoneID(c)
+	g, id, err := h.loadMilestone(c)
 	if err != nil {
 		return err
 	}
@@ -91,11 +94,7 @@ func (h *Handler) MilestoneDelete(c echo.Context) error {
 // MilestoneMove moves a step one place up or down. The form carries the order the member
 // saw; if the steps changed since (another window), nothing moves and they are told.
 func (h *Handler) MilestoneMove(c echo.Context) error {
-	g, err := h.loadGoal(c, authz.EditGoal)
-	if err != nil {
-		return err
-	}
-	id, err := milestoneID(c)
+	g, id, err := h.loadMilestone(c)
 	if err != nil {
 		return err
 	}
@@ -128,11 +127,7 @@ func (h *Handler) MilestoneMove(c echo.Context) error {
 // MilestoneCheck checks a step off, or back on (done=no). Reaching one is news for the
 // goal's board and its buddy.
 func (h *Handler) MilestoneCheck(c echo.Context) error {
-	g, err := h.loadGoal(c, authz.EditGoal)
-	if err != nil {
-		return err
-	}
-	id, err := milestoneID(c)
+	g, id, err := h.loadMilestone(c)
 	if err != nil {
 		return err
 	}
