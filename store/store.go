@@ -62,6 +62,10 @@ type Options struct {
 	// (PRAGMA journal_size_limit); defaults to DefaultJournalSizeLimit. Without it the WAL
 	// keeps the size of the largest transaction it ever held, a backup's for instance.
 	JournalSizeLimit int64
+	// CheckpointEvery is how often a background connection checkpoints the WAL (see
+	// checkpoint.go); defaults to DefaultCheckpointEvery. Negative leaves checkpoints to
+	// SQLite's default, inside the commit that fills the WAL past 1,000 pages.
+	CheckpointEvery time.Duration
 }
 
 // DefaultJournalSizeLimit bounds the WAL file left on disk between checkpoints.
@@ -80,6 +84,8 @@ type Store struct {
 	changes changeFeed
 	// health remembers how the latest write ended, for WriteHealth.
 	health writeHealth
+	// ckpt checkpoints the WAL in the background; nil when Options.CheckpointEvery < 0.
+	ckpt *checkpointer
 }
 
 // Open opens (creating if needed) the database at opts.Path. It does not migrate; call
@@ -108,7 +114,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 
-	w := openDB(dsn(opts.Path, sync, false), opts.JournalSizeLimit)
+	if opts.CheckpointEvery == 0 {
+		opts.CheckpointEvery = DefaultCheckpointEvery
+	}
+	writerPages := 0 // SQLite's default
+	if opts.CheckpointEvery > 0 {
+		writerPages = writerCheckpointPages
+	}
+
+	w := openDB(dsn(opts.Path, sync, false), opts.JournalSizeLimit, writerPages)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -118,13 +132,21 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", opts.Path, err)
 	}
 
-	r := openDB(dsn(opts.Path, sync, true), opts.JournalSizeLimit)
+	r := openDB(dsn(opts.Path, sync, true), opts.JournalSizeLimit, 0)
 	r.SetMaxOpenConns(opts.ReadConns)
 	r.SetMaxIdleConns(opts.ReadConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{w: w, r: newReadPool(r), path: opts.Path, now: opts.Now, auth: newSessionCache(), unread: newUnreadCache()}
 	s.OnChange(s.auth.follow)
 	s.OnChange(s.unread.follow)
+	if opts.CheckpointEvery > 0 {
+		c := openDB(dsn(opts.Path, sync, false), opts.JournalSizeLimit, 0)
+		c.SetMaxOpenConns(1)
+		c.SetMaxIdleConns(1)
+		c.SetConnMaxLifetime(0)
+		c.SetConnMaxIdleTime(0)
+		s.ckpt = startCheckpointer(c, opts.CheckpointEvery)
+	}
 	return s, nil
 }
 
@@ -175,9 +197,12 @@ func checkDataPath(path string) error {
 }
 
 // openDB opens a pool whose every connection runs PRAGMA journal_size_limit, which the
-// driver's DSN cannot carry.
-func openDB(dsn string, journalSizeLimit int64) *sql.DB {
+// driver's DSN cannot carry, and, when autoCheckpointPages > 0, PRAGMA wal_autocheckpoint.
+func openDB(dsn string, journalSizeLimit int64, autoCheckpointPages int) *sql.DB {
 	pragma := fmt.Sprintf("PRAGMA journal_size_limit = %d", journalSizeLimit)
+	if autoCheckpointPages > 0 {
+		pragma += fmt.Sprintf("; PRAGMA wal_autocheckpoint = %d", autoCheckpointPages)
+	}
 	return sql.OpenDB(connector{dsn: dsn, d: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		if _, err := c.Exec(pragma, nil); err != nil {
 			return fmt.Errorf("set journal size limit: %w", err)
@@ -215,7 +240,11 @@ func dsn(path, synchronous string, readOnly bool) string {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	var ckpt error
+	if s.ckpt != nil {
+		ckpt = s.ckpt.stop()
+	}
+	return errors.Join(ckpt, s.r.Close(), s.w.Close())
 }
 
 // Now returns the store's clock reading, in UTC.
