@@ -38,16 +38,16 @@ func bodies(t *testing.T, tab context.Context) []string {
 func waitJS(expr string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for {
+			// An expression that throws is "not yet" too: while a form's submission
+			// navigates, the page between the two documents has no body.
 			var ok bool
-			if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok)); err != nil {
-				return err
-			}
-			if ok {
+			err := chromedp.Run(ctx, chromedp.Evaluate(expr, &ok))
+			if err == nil && ok {
 				return nil
 			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("%s: %w", expr, ctx.Err())
+				return fmt.Errorf("%s: %w (last evaluation: %v)", expr, ctx.Err(), err)
 			case <-time.After(100 * time.Millisecond):
 			}
 		}

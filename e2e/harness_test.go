@@ -66,6 +66,9 @@ func newPerson(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1200, 900),
+		// Chromium can take more than chromedp's default 20 s to start on a busy 2-core
+		// machine running the race-enabled suite beside it.
+		chromedp.WSURLReadTimeout(90 * time.Second),
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
