@@ -377,17 +377,26 @@ func (h *Handler) ModFacilitated(c echo.Context) error {
 	})
 }
 
-// muteNotice fills the group page's notice for a muted member, in place of the send box.
-func (h *Handler) muteNotice(c echo.Context, gc groupCtx, data *groupPage) error {
-	if authz.Post(authz.Subject{User: gc.user, Membership: gc.m}, gc.g) == nil {
-		return nil // a moderator: the mute does not stop them
+// compose decides what the viewer's group page shows in place of the send box (nil: the
+// send box): authz.Compose on the membership the request loaded, with the mute's reason.
+// The page and the chat socket's upgrade both ask it, so the socket knows what the page
+// shows and tells it when that changes.
+func (h *Handler) compose(c echo.Context, gc groupCtx) (*authz.Restriction, error) {
+	if gc.user == nil || gc.m == nil {
+		return nil, nil
+	}
+	st := store.Standing{User: gc.user, Group: &gc.g, Membership: gc.m, Muted: gc.m.Muted, MutedUntil: gc.m.MutedUntil}
+	if r := authz.Compose(st); r == nil || r.Kind != authz.RestrictMuted {
+		return r, nil
 	}
 	sn, ok, err := h.store.ActiveMute(c.Request().Context(), gc.g.ID, gc.user.ID)
 	if err != nil {
-		return internal(err)
+		return nil, internal(err)
 	}
-	if ok {
-		data.Muted = (&authz.Restriction{Kind: authz.RestrictMuted, Until: sn.ExpiresAt, Reason: sn.Reason}).Error()
+	if !ok {
+		st.Muted = false // ended between the two reads
+	} else {
+		st.MutedUntil, st.MuteReason = sn.ExpiresAt, sn.Reason
 	}
-	return nil
+	return authz.Compose(st), nil
 }

@@ -515,3 +515,18 @@ func adminsTx(ctx context.Context, tx *sql.Tx) ([]int64, error) {
 	}
 	return ids, rows.Err()
 }
+
+// HideReason returns the reason of the hide in force on a message ("" when it is not
+// hidden): what its moderators and its author read beside it in the room.
+func (s *Store) HideReason(ctx context.Context, messageID int64) (string, error) {
+	var reason string
+	err := s.r.QueryRowContext(ctx, `SELECT reason FROM sanctions WHERE message_id = ? AND kind = 'hide' AND lifted_at IS NULL
+		ORDER BY id DESC LIMIT 1`, messageID).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load hide reason: %w", err)
+	}
+	return reason, nil
+}

@@ -47,6 +47,13 @@ type conn struct {
 	closeCode   int
 	closeReason string
 
+	// mod: the member moderates the group now (Client.Moderator, then the live re-check).
+	mod atomic.Bool
+	// compose is the ComposeKey the page shows now and expires when it ends on its own
+	// (a mute's end, store clock in ms; 0: never); both kept by the housekeeping goroutine.
+	compose string
+	expires atomic.Int64
+
 	lastSeq   atomic.Int64 // highest message sequence written to the socket (under wmu)
 	markedSeq atomic.Int64 // highest sequence saved as the read marker
 }
@@ -238,7 +245,7 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 		c.offer(&outFrame{Frame: &Frame{Data: heldFragment(p.Message)}})
 	} else if p.Duplicate && p.GroupID == c.cl.GroupID {
 		// A resend: give this client the original (skipped if it already has it), no broadcast.
-		if b, err := h.frames.NewMessage(p.Message); err == nil {
+		if b, err := h.frames.NewMessageFor(p.Message, Viewer{UserID: c.cl.UserID, Moderator: c.mod.Load()}); err == nil {
 			c.offer(&outFrame{Frame: &Frame{Seq: p.Seq, Data: b}})
 		}
 	}
@@ -387,8 +394,9 @@ func (c *conn) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		v := Viewer{UserID: c.cl.UserID, Moderator: c.mod.Load()}
 		for _, m := range msgs {
-			b, err := h.frames.NewMessage(m)
+			b, err := h.frames.NewMessageFor(m, v)
 			if err != nil {
 				w.Close()
 				return err
