@@ -30,8 +30,8 @@ type chatMessageView struct {
 	M         store.Message
 	Slug      string
 	OOB       bool
-	View      string // "", "mod" or "own"
-	Reason    string // the hide's reason, for the "mod" and "own" views
+	View      string        // "", "mod" or "own"
+	Reason    string        // the hide's reason, for the "mod" and "own" views
 	Reactions template.HTML // the reaction buttons, from chatFrames.reactionButtons
 	// Card is the shared library resource's card when M.ResourceID is set.
 	Card *resourceCard

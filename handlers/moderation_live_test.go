@@ -104,7 +104,9 @@ func TestModerationModeratorsSeeHiddenInRoom(t *testing.T) {
 	mustStatus(t, w.gm.PostForm("/mod/messages/"+strconv.FormatInt(id, 10)+"/restore", url.Values{"reason": {"Context made it fine"}}),
 		http.StatusSeeOther, "restore")
 	for name, ws := range sockets {
-		ws.until(waitLong, name+": the restore", func() bool { return strings.Contains(ws.msgs[id], "breaks the guidelines") && !strings.Contains(ws.msgs[id], "msg-hidden") })
+		ws.until(waitLong, name+": the restore", func() bool {
+			return strings.Contains(ws.msgs[id], "breaks the guidelines") && !strings.Contains(ws.msgs[id], "msg-hidden")
+		})
 	}
 }
 
