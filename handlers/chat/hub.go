@@ -378,8 +378,8 @@ func (h *Hub) MessageChanged(m store.Message) {
 }
 
 // MessageApproved publishes a message a moderator approved after the word filter held it.
-// Its sequence was passed over long ago, so it goes out as a plain frame (Seq 0): every
-// receiver appends it, and none counts it against its sequence.
+// Its sequence was passed over long ago, so it goes out as a plain frame (Seq 0): no
+// receiver counts it against its sequence, and each page puts it in its place by data-seq.
 func (h *Hub) MessageApproved(m store.Message) {
 	b, err := h.frames.NewMessage(m)
 	if err != nil {
