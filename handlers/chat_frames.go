@@ -571,6 +571,10 @@ type composeView struct {
 	Restriction *authz.Restriction
 }
 
+// Key names what the partial shows (chat.ComposeKey), as data-compose: a reconnecting page
+// tells the socket what it still shows.
+func (v composeView) Key() string { return chat.ComposeKey(v.Restriction) }
+
 // Notice is the sentence shown in place of the send box.
 func (v composeView) Notice() string {
 	if v.Restriction == nil {

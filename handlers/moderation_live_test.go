@@ -204,3 +204,38 @@ func TestModerationDemotedModeratorLosesPowersLive(t *testing.T) {
 		}
 	}
 }
+
+// TestModerationReconnectingPageLearnsItsSendBox: a page that (re)connects after its
+// member was muted still shows the send box it rendered; its resume frame says so
+// (data-compose), and the socket replaces the box with the mute notice at once.
+func TestModerationReconnectingPageLearnsItsSendBox(t *testing.T) {
+	w := newModWorld(t)
+	doc := w.ana.Get("/groups/welcome").Doc(t)
+	shows, ok := doc.Find("#chat-compose").Attr("data-compose")
+	if !ok || doc.Find("#chat-compose #chat-form").Length() != 1 {
+		t.Fatal("the page's send box carries no data-compose")
+	}
+	mustStatus(t, w.gm.PostForm("/mod/groups/welcome/members/"+strconv.FormatInt(w.ids["ana"], 10)+"/sanction",
+		url.Values{"action": {"mute"}, "duration": {"1h"}, "reason": {"Cooling off"}}), http.StatusSeeOther, "mute")
+	ws := mustDial(t, w.app, w.ana, "welcome", "")
+	if err := ws.ws.WriteJSON(map[string]string{"resume": "0", "compose": shows}); err != nil {
+		t.Fatal(err)
+	}
+	ws.until(waitLong, "the mute notice for the page that still shows the box", func() bool {
+		return strings.Contains(ws.compose, `id="chat-muted"`) && strings.Contains(ws.compose, "Cooling off")
+	})
+	// A page that shows what is true is told nothing.
+	doc = w.ana.Get("/groups/welcome").Doc(t)
+	shows = doc.Find("#chat-compose").AttrOr("data-compose", "")
+	if doc.Find("#chat-muted").Length() != 1 {
+		t.Fatal("the muted member's page shows no mute notice")
+	}
+	again := mustDial(t, w.app, w.ana, "welcome", "")
+	if err := again.ws.WriteJSON(map[string]string{"resume": "0", "compose": shows}); err != nil {
+		t.Fatal(err)
+	}
+	again.quiet(time.Second)
+	if again.compose != "" {
+		t.Fatalf("a page that shows its mute notice was sent it again: %s", again.compose)
+	}
+}

@@ -12,6 +12,10 @@
 //	{"body": "...", "client_id": "..."}   send a message
 //	{"typing": "1"}                        I am typing (nothing of the draft; other fields ignored)
 //	{"resume": "N"}                        I have every message up to seq N
+//	{"resume": "N", "compose": "KEY"}      … and my page shows KEY in place of the send box
+//	                                       (#chat-compose's data-compose): if that is no longer
+//	                                       true (muted or unmuted while away), the socket
+//	                                       sends the right one at once
 //
 // HEADERS and unknown fields are ignored; numbers may be JSON strings or numbers.
 // client_id is made by the browser for each new message (16 random bytes, base64url) and

@@ -223,7 +223,7 @@ func (h *Hub) recheck(conns []*conn) {
 // they moderate the group (a demoted moderator's socket stops receiving moderators' frames
 // and stops opening a facilitated room at once, with no reconnect), and what stands in
 // place of their send box (muted, room locked), sent to the page when it changed. It runs
-// on the housekeeping goroutine, which alone writes conn.compose.
+// on the housekeeping goroutine.
 func (h *Hub) refresh(c *conn, st store.Standing) {
 	s := authz.Subject{User: st.User, Membership: st.Membership}
 	mod := authz.Moderate(s, *st.Group) == nil
@@ -243,10 +243,13 @@ func (h *Hub) refresh(c *conn, st store.Standing) {
 		c.expires.Store(0)
 	}
 	key := ComposeKey(r)
-	if key == c.compose {
+	c.cmu.Lock()
+	same := key == c.compose
+	c.compose = key
+	c.cmu.Unlock()
+	if same {
 		return
 	}
-	c.compose = key
 	b, err := h.frames.Compose(c.cl.GroupID, r)
 	if err != nil {
 		h.log.Error("chat: render compose", "group", c.cl.GroupID, "err", err)

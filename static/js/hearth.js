@@ -252,7 +252,12 @@
     socket = evt.detail.socketWrapper;
     stopped = false;
     setStatus("");
-    socket.send(JSON.stringify({ resume: String(lastSeq()) }));
+    // With what the page shows in place of its send box, so a page that reconnects after
+    // its member was muted (or the mute ended) is told at once.
+    var compose = byId("chat-compose");
+    var resume = { resume: String(lastSeq()) };
+    if (compose) resume.compose = compose.getAttribute("data-compose") || "";
+    socket.send(JSON.stringify(resume));
     state.queue.forEach(transmit);
     renderPending();
   });
