@@ -479,6 +479,11 @@ func (f *chatFrames) RoomState(groupID int64, facilitatorHere bool) ([]byte, err
 // ("own"), rendered once per version of the message and kept beside the room's. oob
 // renders it as an in-place swap. Only hidden, not removed messages have variants.
 func (f *chatFrames) variant(m store.Message, slug, view string, oob bool) (template.HTML, error) {
+	return f.variantWith(m, slug, view, oob, nil)
+}
+
+// variantWith is variant with the hide's reason already at hand (nil: load it if needed).
+func (f *chatFrames) variantWith(m store.Message, slug, view string, oob bool, reason *string) (template.HTML, error) {
 	card, err := f.cardFor(m)
 	if err != nil {
 		return "", err
@@ -490,15 +495,18 @@ func (f *chatFrames) variant(m store.Message, slug, view string, oob bool) (temp
 			return c.html, nil
 		}
 	}
-	reason, err := f.st.HideReason(context.Background(), m.ID)
-	if err != nil {
-		return "", err
+	if reason == nil {
+		r, err := f.st.HideReason(context.Background(), m.ID)
+		if err != nil {
+			return "", err
+		}
+		reason = &r
 	}
 	v, err := f.viewWith(m, slug, oob, card)
 	if err != nil {
 		return "", err
 	}
-	v.View, v.Reason = view, reason
+	v.View, v.Reason = view, *reason
 	b, err := f.render("chat_message", v)
 	if err != nil {
 		return "", err
@@ -553,11 +561,15 @@ func (f *chatFrames) MessageVariants(m store.Message) (mod, own []byte, err erro
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := f.variant(m, slug, "mod", true)
+	reason, err := f.st.HideReason(context.Background(), m.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := f.variant(m, slug, "own", true)
+	a, err := f.variantWith(m, slug, "mod", true, &reason)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := f.variantWith(m, slug, "own", true, &reason)
 	if err != nil {
 		return nil, nil, err
 	}
