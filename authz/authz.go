@@ -303,6 +303,27 @@ type Restriction struct {
 
 func (r *Restriction) Unwrap() error { return ErrRestricted }
 
+// Compose decides what stands in place of a member's send box on their group's page, from
+// a Standing: nil for the send box itself, or the restriction that keeps them from posting
+// for more than a moment (muted, with why and until when; the room locked). Slow mode and
+// a facilitated room are not here: the room's notice tells them beside the box. The group
+// page and the live chat's re-check of open sockets both ask it.
+func Compose(st store.Standing) *Restriction {
+	if st.User == nil || st.Group == nil || st.Membership == nil || st.Group.Archived() {
+		return nil
+	}
+	if (Subject{User: st.User, Membership: st.Membership}).moderates() {
+		return nil
+	}
+	switch {
+	case st.Muted:
+		return &Restriction{Kind: RestrictMuted, Until: st.MutedUntil, Reason: st.MuteReason}
+	case st.Group.Locked():
+		return &Restriction{Kind: RestrictLocked}
+	}
+	return nil
+}
+
 func (r *Restriction) Error() string {
 	switch r.Kind {
 	case RestrictLocked:

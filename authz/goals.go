@@ -76,3 +76,30 @@ func DeleteGoalComment(u *store.User, g store.Goal, c store.GoalComment) error {
 	}
 	return nil
 }
+
+// ReportComment decides whether u may report comment c on goal g: whoever sees the goal,
+// about a comment that is not their own.
+func ReportComment(u *store.User, g store.Goal, c store.GoalComment) error {
+	if err := SeeGoal(u, g); err != nil {
+		return err
+	}
+	if c.UserID == u.ID {
+		return ErrForbidden
+	}
+	return nil
+}
+
+// ModerateComments decides who reviews reported goal comments and hides them: site
+// moderators and admins. A goal belongs to no group's moderators (most are shared with all
+// members or kept private), so a comment's reports carry no group and reach the site's
+// moderators only. They see a reported comment's text in the queue; the goal's title only
+// where SeeGoal lets them see the goal: a private goal stays private, moderators included.
+func ModerateComments(u *store.User) error {
+	if u == nil {
+		return ErrNoAccount
+	}
+	if !u.Role.AtLeast(store.RoleModerator) {
+		return ErrForbidden
+	}
+	return nil
+}

@@ -92,6 +92,19 @@ func TestModerationCareConcernToHide(t *testing.T) {
 	if strings.Contains(body, "Nothing matters") {
 		t.Fatal("the hidden text is still on ana's page")
 	}
+	run(t, ben, "ben's open page tells him why, live",
+		waitText(msg+" .msg-body", "Hidden while we check in with him"),
+	)
+	run(t, moderator, "in the room, the moderator sees the message marked hidden, its text and Restore",
+		chromedp.Navigate(app.URL+"/groups/welcome"),
+		chromedp.WaitVisible(`.join-card input[name=accept_guidelines]`, chromedp.ByQuery),
+		chromedp.Click(`.join-card input[name=accept_guidelines]`, chromedp.ByQuery),
+		chromedp.Click(`.join-card button[type=submit]`, chromedp.ByQuery),
+		waitText(msg+" .msg-hidden", "Hidden while we check in with him"),
+		waitText(msg+" .msg-original", "Nothing matters"),
+		chromedp.WaitVisible(msg+" .msg-restore summary", chromedp.ByQuery),
+		chromedp.Navigate(app.URL+"/mod"),
+	)
 	run(t, moderator, "the audit log shows the action",
 		chromedp.Navigate(app.URL+"/mod/audit"),
 		waitText(`.audit-log tbody`, "Hidden while we check in with him"),

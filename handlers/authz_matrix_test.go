@@ -199,6 +199,10 @@ var siteRoutes = []siteRoute{
 	{"POST", "/goals/:id/comments", url.Values{}, post401, s404, s404, s404},
 	{"POST", "/goals/:id/comments/:cid/delete", url.Values{}, post401, s404, s404, s404},
 	{"POST", "/goals/:id/comments/setting", url.Values{}, post401, s404, s404, s404},
+	// Reporting a comment: a real goal's comments (own, others', private goal) are in
+	// TestGoalCommentReports.
+	{"GET", "/goals/:id/comments/:cid/report", nil, get303, s404, s404, s404},
+	{"POST", "/goals/:id/comments/:cid/report", url.Values{"reason": {"spam"}}, post401, s404, s404, s404},
 	{"GET", "/notifications", nil, get303, s200, s200, s200},
 	{"GET", "/notifications/stream", nil, get303, s200, s200, s200}, // the status only: it stays open
 	{"POST", "/notifications/read", url.Values{}, post401, get303, get303, get303},
@@ -239,6 +243,9 @@ var siteRoutes = []siteRoute{
 	{"GET", "/mod/audit", nil, get303, s403, s200, s200},
 	{"POST", "/mod/reports/:id/claim", url.Values{}, post401, s403, s404, s404},
 	{"POST", "/mod/reports/:id/resolve", url.Values{"outcome": {"no_action"}}, post401, s403, s404, s404},
+	// Hiding a goal comment: site moderators and admins (a group moderator is refused in
+	// TestGoalCommentReports' queue scope; reports of comments belong to no group).
+	{"POST", "/mod/comments/:id/hide", url.Values{"reason": {"r"}}, post401, s403, s404, s404},
 	{"POST", "/mod/users/:user/suspend", url.Values{"reason": {"r"}}, post401, s403, s403, s404},
 	{"POST", "/mod/sanctions/:id/lift", url.Values{"reason": {"r"}}, post401, s403, s404, s404},
 	{"POST", "/mod/appeals/:id/decide", url.Values{"outcome": {"upheld"}, "reason": {"r"}}, post401, s403, s404, s404},

@@ -14,18 +14,24 @@ import (
 
 	lru "github.com/hashicorp/golang-lru/v2"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
 
-// chatMessageView is what the chat_message partial renders. Nothing in it depends on who
-// is looking: the same bytes serve every member's history and every live receiver, and
-// the page script marks the viewer's own messages and mentions.
+// chatMessageView is what the chat_message partial renders. The room's rendering (View
+// "") depends on nobody: the same bytes serve every member's history and every live
+// receiver, and the page script marks the viewer's own messages and mentions. A hidden
+// message has two more renderings, each shared by those who see it: View "mod" for the
+// group's moderators (marked hidden, its text, the reason and Restore) and View "own" for
+// its author ("hidden by a moderator" and the reason).
 type chatMessageView struct {
 	M         store.Message
 	Slug      string
 	OOB       bool
+	View      string        // "", "mod" or "own"
+	Reason    string        // the hide's reason, for the "mod" and "own" views
 	Reactions template.HTML // the reaction buttons, from chatFrames.reactionButtons
 	// Card is the shared library resource's card when M.ResourceID is set.
 	Card *resourceCard
@@ -82,6 +88,12 @@ type chatFrames struct {
 	// share the all-zero set, and the buttons are over half of a message's render time.
 	buttons *lru.Cache[string, template.HTML]
 
+	// variants holds hidden messages' moderator and author renderings (MessageVariants).
+	variants *lru.Cache[variantKey, renderedMessage]
+	// composeCache holds the send box's replacements by ComposeKey: a lock sends the same
+	// bytes to every member's socket.
+	composeCache *lru.Cache[string, []byte]
+
 	mu    sync.RWMutex
 	slugs map[int64]string
 	// cards holds shared resources' cards by resource id; cardGen moves with every
@@ -110,8 +122,22 @@ func newChatFrames(v *views.Renderer, st *store.Store) *chatFrames {
 	if err != nil {
 		panic(err)
 	}
+	variants, err := lru.New[variantKey, renderedMessage](historyCacheSize)
+	if err != nil {
+		panic(err)
+	}
+	compose, err := lru.New[string, []byte](historyCacheSize)
+	if err != nil {
+		panic(err)
+	}
 	return &chatFrames{v: v, st: st, seed: maphash.MakeSeed(), cache: cache, latest: newHistoryCache(historyCacheSize), presenceCache: presence,
-		buttons: buttons, slugs: map[int64]string{}, cards: map[int64]resourceCard{}}
+		buttons: buttons, variants: variants, composeCache: compose, slugs: map[int64]string{}, cards: map[int64]resourceCard{}}
+}
+
+// variantKey names one viewer rendering of a hidden message.
+type variantKey struct {
+	id   int64
+	view string // "mod" or "own"
 }
 
 // fingerprint hashes every field the chat_message template shows.
@@ -447,4 +473,155 @@ func (f *chatFrames) RoomState(groupID int64, facilitatorHere bool) ([]byte, err
 		return nil, err
 	}
 	return f.render("room_state", roomStateView{Text: roomStateText(g, facilitatorHere)})
+}
+
+// variant returns a hidden message's rendering for its moderators ("mod") or its author
+// ("own"), rendered once per version of the message and kept beside the room's. oob
+// renders it as an in-place swap. Only hidden, not removed messages have variants.
+func (f *chatFrames) variant(m store.Message, slug, view string, oob bool) (template.HTML, error) {
+	return f.variantWith(m, slug, view, oob, nil)
+}
+
+// variantWith is variant with the hide's reason already at hand (nil: load it if needed).
+func (f *chatFrames) variantWith(m store.Message, slug, view string, oob bool, reason *string) (template.HTML, error) {
+	card, err := f.cardFor(m)
+	if err != nil {
+		return "", err
+	}
+	fp := f.fingerprint(m, slug, card)
+	k := variantKey{id: m.ID, view: view}
+	if !oob {
+		if c, ok := f.variants.Get(k); ok && c.fp == fp {
+			return c.html, nil
+		}
+	}
+	if reason == nil {
+		r, err := f.st.HideReason(context.Background(), m.ID)
+		if err != nil {
+			return "", err
+		}
+		reason = &r
+	}
+	v, err := f.viewWith(m, slug, oob, card)
+	if err != nil {
+		return "", err
+	}
+	v.View, v.Reason = view, *reason
+	b, err := f.render("chat_message", v)
+	if err != nil {
+		return "", err
+	}
+	html := template.HTML(b) // rendered by html/template: already escaped
+	if !oob {
+		f.variants.Add(k, renderedMessage{fp: fp, html: html, author: m.AuthorID, resource: m.ResourceID})
+	}
+	return html, nil
+}
+
+// hasVariants reports whether m looks different to its moderators and author.
+func hasVariants(m store.Message) bool { return !m.HiddenAt.IsZero() && !m.Deleted() }
+
+// viewFor names the rendering v sees of m: "", "mod" or "own".
+func viewFor(m store.Message, v chat.Viewer) string {
+	switch {
+	case !hasVariants(m):
+		return ""
+	case v.Moderator:
+		return "mod"
+	case v.UserID != 0 && v.UserID == m.AuthorID:
+		return "own"
+	}
+	return ""
+}
+
+// NewMessageFor is NewMessage as v sees it (catch-up, a resend's original).
+func (f *chatFrames) NewMessageFor(m store.Message, v chat.Viewer) ([]byte, error) {
+	view := viewFor(m, v)
+	if view == "" {
+		return f.NewMessage(m)
+	}
+	slug, err := f.slug(m.GroupID)
+	if err != nil {
+		return nil, err
+	}
+	html, err := f.variant(m, slug, view, false)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(`<div hx-swap-oob="beforeend:#messages">` + string(html) + "</div>\n"), nil
+}
+
+// MessageVariants renders a changed message for its group's moderators and for its author
+// when it is hidden; nil, nil otherwise (everyone sees ChangedMessage).
+func (f *chatFrames) MessageVariants(m store.Message) (mod, own []byte, err error) {
+	if !hasVariants(m) {
+		return nil, nil, nil
+	}
+	slug, err := f.slug(m.GroupID)
+	if err != nil {
+		return nil, nil, err
+	}
+	reason, err := f.st.HideReason(context.Background(), m.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := f.variantWith(m, slug, "mod", true, &reason)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := f.variantWith(m, slug, "own", true, &reason)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []byte(a), []byte(b), nil
+}
+
+// composeView is what the chat_compose partial renders.
+type composeView struct {
+	OOB bool
+	// Restriction is what stands in place of the send box (nil: the send box).
+	Restriction *authz.Restriction
+}
+
+// Key names what the partial shows (chat.ComposeKey), as data-compose: a reconnecting page
+// tells the socket what it still shows.
+func (v composeView) Key() string { return chat.ComposeKey(v.Restriction) }
+
+// Notice is the sentence shown in place of the send box.
+func (v composeView) Notice() string {
+	if v.Restriction == nil {
+		return ""
+	}
+	if v.Restriction.Kind == authz.RestrictMuted {
+		r := *v.Restriction
+		// The partial links the notices page itself.
+		return strings.TrimSuffix(r.Error(), " You can read your notices and appeal at /notices.")
+	}
+	return v.Restriction.Error()
+}
+
+// Compose renders the send box, or what stands in its place, as a live swap. The same
+// state renders once and is shared by every socket it is sent to.
+func (f *chatFrames) Compose(_ int64, r *authz.Restriction) ([]byte, error) {
+	key := chat.ComposeKey(r)
+	if b, ok := f.composeCache.Get(key); ok {
+		return b, nil
+	}
+	b, err := f.render("chat_compose", composeView{OOB: true, Restriction: r})
+	if err == nil {
+		f.composeCache.Add(key, b)
+	}
+	return b, err
+}
+
+// Role tells the page whether its member moderates the group now.
+func (f *chatFrames) Role(moderator bool) ([]byte, error) {
+	return f.render("chat_role", moderator)
+}
+
+// hiddenSpan is where a hidden message sits in a history page's joined HTML, so that a
+// moderator's or its author's page can swap in the rendering they see (viewerHistory).
+type hiddenSpan struct {
+	M          store.Message
+	Start, End int
 }

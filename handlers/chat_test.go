@@ -70,6 +70,9 @@ type wsClient struct {
 	roomState string
 	// held: the text of the lines appended to the author's #chat-held list
 	held string
+	// compose: the outer HTML of the last #chat-compose (the send box or what stands in its
+	// place); role: data-moderator of the last #chat-role
+	compose, role string
 }
 
 func dialChat(t *testing.T, app *handlerstest.App, c *handlerstest.Client, slug, query, origin string) (*wsClient, *http.Response, error) {
@@ -150,6 +153,12 @@ func (w *wsClient) read(timeout time.Duration) error {
 	}
 	if s := doc.Find("#chat-presence"); s.Length() > 0 {
 		w.presence, _ = goquery.OuterHtml(s)
+	}
+	if s := doc.Find("#chat-compose"); s.Length() > 0 {
+		w.compose, _ = goquery.OuterHtml(s)
+	}
+	if s := doc.Find("#chat-role"); s.Length() > 0 {
+		w.role = s.AttrOr("data-moderator", "")
 	}
 	if s := doc.Find("#room-state"); s.Length() > 0 {
 		w.roomState = strings.TrimSpace(s.Text())

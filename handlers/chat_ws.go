@@ -53,6 +53,10 @@ func (h *Handler) ChatSocket(c echo.Context) error {
 			return internal(fmt.Errorf("load the group's last message: %w", err))
 		}
 	}
+	restriction, err := h.compose(c, gc)
+	if err != nil {
+		return err
+	}
 	ws, err := h.upgrader.Upgrade(c.Response(), r, nil)
 	if err != nil {
 		// The upgrader has answered the client already.
@@ -61,7 +65,8 @@ func (h *Handler) ChatSocket(c echo.Context) error {
 	}
 	sess := currentSession(c)
 	err = h.chat.Attach(ws, chat.Client{UserID: gc.user.ID, SessionID: sess.ID, DisplayName: gc.user.DisplayName,
-		GroupID: gc.g.ID, After: after, End: end, IP: c.RealIP(), Checked: checked, Moderator: gc.may(authz.Moderate)})
+		GroupID: gc.g.ID, After: after, End: end, IP: c.RealIP(), Checked: checked, Moderator: gc.may(authz.Moderate),
+		Compose: chat.ComposeKey(restriction)})
 	var tooMany *chat.TooManySocketsError
 	if errors.As(err, &tooMany) {
 		// Refused after the upgrade with close code 1008 and a reason (handlers/chat/doc.go).

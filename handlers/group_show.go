@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-community/hearth/authz"
+	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/views"
 )
@@ -22,6 +23,46 @@ type historyData struct {
 	More     bool
 	Before   int64 // sequence of the oldest message shown
 	Last     int64 // sequence of the newest message shown
+	// Hidden are the page's hidden messages, where each sits in Messages: the room's
+	// rendering is shared (and cached), and viewerHistory swaps in what a moderator or the
+	// author sees.
+	Hidden []hiddenSpan
+}
+
+// viewerHistory is hd as the viewer sees it: a hidden message as its moderators or its
+// author see it, the room's rendering for everyone else. The shared page (and the history
+// cache) is left as it is; only a page with a hidden message the viewer sees differently
+// is joined again.
+func (h *Handler) viewerHistory(gc groupCtx, hd historyData) (historyData, error) {
+	if len(hd.Hidden) == 0 {
+		return hd, nil
+	}
+	v := chat.Viewer{UserID: gc.user.ID, Moderator: gc.may(authz.Moderate)}
+	var b strings.Builder
+	at := 0
+	for _, sp := range hd.Hidden {
+		view := viewFor(sp.M, v)
+		if view == "" {
+			continue
+		}
+		html, err := h.frames.variant(sp.M, hd.Slug, view, false)
+		if err != nil {
+			return hd, internal(err)
+		}
+		if b.Len() == 0 {
+			b.Grow(len(hd.Messages) + len(html))
+		}
+		b.WriteString(string(hd.Messages[at:sp.Start]))
+		b.WriteString(string(html))
+		at = sp.End
+	}
+	if at == 0 {
+		return hd, nil
+	}
+	b.WriteString(string(hd.Messages[at:]))
+	hd.Messages = template.HTML(b.String()) // each piece was rendered by html/template
+	hd.Hidden = nil
+	return hd, nil
 }
 
 // history loads the page of messages before the sequence before (0: the newest page). The
@@ -62,6 +103,9 @@ func (h *Handler) loadHistory(c echo.Context, gc groupCtx, before int64) (histor
 		if b.Len() == 0 {
 			b.Grow(len(msgs) * (len(html) + 1))
 		}
+		if hasVariants(m) {
+			hd.Hidden = append(hd.Hidden, hiddenSpan{M: m, Start: b.Len(), End: b.Len() + len(html)})
+		}
 		b.WriteString(string(html))
 		b.WriteByte('\n')
 	}
@@ -86,10 +130,10 @@ type groupPage struct {
 	CanJoin    bool // the join card's form (public, active groups)
 	History    historyData
 	Typing     []string
-	// RoomState names the room's state (locked, slow mode, facilitated); Muted replaces the
-	// send box for a member a moderator muted, saying why and until when.
+	// RoomState names the room's state (locked, slow mode, facilitated); Compose is the send
+	// box, or what stands in its place (muted, saying why and until when; the room locked).
 	RoomState   string
-	Muted       string
+	Compose     composeView
 	CanModerate bool // the room settings and the moderation queue
 	// Held lists the viewer's own messages the word filter holds for review: only they
 	// (and the moderators, on /mod) see them until a moderator decides.
@@ -120,15 +164,16 @@ func (h *Handler) renderGroup(c echo.Context, gc groupCtx, status int, form *vie
 		CanModerate: gc.may(authz.Lock),
 		RoomState:   roomStateText(gc.g, h.chat.FacilitatorHere(gc.g.ID)),
 	}
-	if gc.m != nil && gc.m.Muted {
-		if err := h.muteNotice(c, gc, &data); err != nil {
-			return err
-		}
+	if data.Compose.Restriction, err = h.compose(c, gc); err != nil {
+		return err
 	}
 	var history template.HTML // the messages, spliced into the page at {{insert}}
 	if data.Member {
 		hd, err := h.history(c, gc, 0)
 		if err != nil {
+			return err
+		}
+		if hd, err = h.viewerHistory(gc, hd); err != nil {
 			return err
 		}
 		data.History = hd

@@ -100,6 +100,8 @@ func (f *chatFrames) follow(cs []store.Change) {
 			f.forget(ch.GroupID)
 		case store.ChangeMessage:
 			f.cache.Remove(ch.MessageID)
+			f.variants.Remove(variantKey{ch.MessageID, "mod"})
+			f.variants.Remove(variantKey{ch.MessageID, "own"})
 		case store.ChangeResource:
 			if ch.UserID == 0 {
 				f.forgetResource(ch.ResourceID)
@@ -108,6 +110,11 @@ func (f *chatFrames) follow(cs []store.Change) {
 			for _, id := range f.cache.Keys() {
 				if e, ok := f.cache.Peek(id); ok && (ch.UserID == 0 || e.author == ch.UserID) {
 					f.cache.Remove(id)
+				}
+			}
+			for _, k := range f.variants.Keys() {
+				if e, ok := f.variants.Peek(k); ok && (ch.UserID == 0 || e.author == ch.UserID) {
+					f.variants.Remove(k)
 				}
 			}
 		}

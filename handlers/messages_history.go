@@ -24,6 +24,9 @@ func (h *Handler) MessagesHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if hd, err = h.viewerHistory(gc, hd); err != nil {
+		return err
+	}
 	c.Response().Header().Add(echo.HeaderVary, HeaderHXRequest)
 	return h.views.WritePartial(c.Response(), http.StatusOK, "chat_history", hd, hd.Messages)
 }

@@ -377,17 +377,80 @@ func (h *Handler) ModFacilitated(c echo.Context) error {
 	})
 }
 
-// muteNotice fills the group page's notice for a muted member, in place of the send box.
-func (h *Handler) muteNotice(c echo.Context, gc groupCtx, data *groupPage) error {
-	if authz.Post(authz.Subject{User: gc.user, Membership: gc.m}, gc.g) == nil {
-		return nil // a moderator: the mute does not stop them
+// compose decides what the viewer's group page shows in place of the send box (nil: the
+// send box): authz.Compose on the membership the request loaded, with the mute's reason.
+// The page and the chat socket's upgrade both ask it, so the socket knows what the page
+// shows and tells it when that changes.
+func (h *Handler) compose(c echo.Context, gc groupCtx) (*authz.Restriction, error) {
+	if gc.user == nil || gc.m == nil {
+		return nil, nil
+	}
+	st := store.Standing{User: gc.user, Group: &gc.g, Membership: gc.m, Muted: gc.m.Muted, MutedUntil: gc.m.MutedUntil}
+	if r := authz.Compose(st); r == nil || r.Kind != authz.RestrictMuted {
+		return r, nil
 	}
 	sn, ok, err := h.store.ActiveMute(c.Request().Context(), gc.g.ID, gc.user.ID)
 	if err != nil {
+		return nil, internal(err)
+	}
+	if !ok {
+		st.Muted = false // ended between the two reads
+	} else {
+		st.MutedUntil, st.MuteReason = sn.ExpiresAt, sn.Reason
+	}
+	return authz.Compose(st), nil
+}
+
+// ModHideComment hides a reported goal comment (site moderators and admins,
+// authz.ModerateComments), with a reason its author reads on their notices page. Done from
+// the queue (form field report), it resolves the comment's open reports as action taken.
+func (h *Handler) ModHideComment(c echo.Context) error {
+	u := currentUser(c)
+	if err := authz.ModerateComments(u); err != nil {
+		return authzError(err)
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return errNotFound
+	}
+	reason, err := readReason(c, "reason", true)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var reportID int64
+	if rid, err := strconv.ParseInt(c.FormValue("report"), 10, 64); err == nil && rid > 0 {
+		if r, err := h.store.ReportByID(ctx, rid); err == nil && r.CommentID == id && !r.Resolved {
+			reportID = rid
+		}
+	}
+	err = h.store.HideGoalComment(ctx, store.Action{ModeratorID: u.ID, Reason: reason, ReportID: reportID}, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Code: http.StatusNotFound, Message: "That comment is gone."}
+	case errors.Is(err, store.ErrAlreadyHidden):
+		return &Error{Code: http.StatusConflict, Message: "This comment is already hidden.", Err: err}
+	case err != nil:
 		return internal(err)
 	}
-	if ok {
-		data.Muted = (&authz.Restriction{Kind: authz.RestrictMuted, Until: sn.ExpiresAt, Reason: sn.Reason}).Error()
+	return h.modDone(c, "Hidden. Its author sees that it was hidden, and why.", "/mod")
+}
+
+// commentTitles blanks the goal title of each reported comment whose goal the moderator
+// may not see (authz.SeeGoal): the queue shows them the comment, not a private goal.
+func (h *Handler) commentTitles(ctx context.Context, u *store.User, items []store.QueueItem) error {
+	for i := range items {
+		cm := items[i].Comment
+		if cm == nil {
+			continue
+		}
+		g, err := h.store.GoalFor(ctx, cm.GoalID, u.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return internal(err)
+		}
+		if err != nil || authz.SeeGoal(u, g) != nil {
+			cm.GoalTitle = ""
+		}
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ func (h *Handler) ModQueue(c echo.Context) error {
 	if err != nil {
 		return internal(err)
 	}
+	if err := h.commentTitles(ctx, u, items); err != nil {
+		return err
+	}
 	appeals, err := h.store.OpenAppeals(ctx, sc)
 	if err != nil {
 		return internal(err)
@@ -86,6 +89,9 @@ func (h *Handler) ModQueueNew(c echo.Context) error {
 	items, _, err := h.store.Queue(ctx, sc, after, modQueueLen, modContext)
 	if err != nil {
 		return internal(err)
+	}
+	if err := h.commentTitles(ctx, currentUser(c), items); err != nil {
+		return err
 	}
 	var b strings.Builder
 	if len(items) > 0 {

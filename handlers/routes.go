@@ -58,6 +58,8 @@ func (h *Handler) Router() *echo.Echo {
 	goals.POST("/:id/comments", h.GoalComment)
 	goals.POST("/:id/comments/:cid/delete", h.GoalCommentDelete)
 	goals.POST("/:id/comments/setting", h.GoalComments)
+	goals.GET("/:id/comments/:cid/report", h.GoalCommentReportForm)
+	goals.POST("/:id/comments/:cid/report", h.GoalCommentReport)
 
 	notes := app.Group("/notifications", requireUser)
 	notes.GET("", h.Notifications)
@@ -152,6 +154,7 @@ func (h *Handler) Router() *echo.Echo {
 	mod.POST("/messages/:id/restore", h.ModRestore)
 	mod.POST("/messages/:id/approve", h.ModApprove)
 	mod.POST("/messages/:id/reject", h.ModReject)
+	mod.POST("/comments/:id/hide", h.ModHideComment)
 	mod.POST("/groups/:slug/members/:user/sanction", h.ModSanction)
 	mod.GET("/groups/:slug", h.ModGroup)
 	mod.POST("/groups/:slug/lock", h.ModLock)

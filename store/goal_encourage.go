@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 )
 
 // GoalReactionKinds are the kind reactions peers give, in display order.
@@ -116,7 +117,7 @@ func (s *Store) AddGoalComment(ctx context.Context, g Goal, userID int64, body s
 
 // GoalComments lists a goal's comments, oldest first.
 func (s *Store) GoalComments(ctx context.Context, goalID int64) ([]GoalComment, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at, COALESCE(c.hidden_at, 0)
 		FROM goal_comments c JOIN users u ON u.id = c.user_id WHERE c.goal_id = ? ORDER BY c.id`, goalID)
 	if err != nil {
 		return nil, fmt.Errorf("load goal comments: %w", err)
@@ -125,11 +126,12 @@ func (s *Store) GoalComments(ctx context.Context, goalID int64) ([]GoalComment, 
 	var out []GoalComment
 	for rows.Next() {
 		var c GoalComment
-		var at int64
-		if err := rows.Scan(&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at); err != nil {
+		var at, hidden int64
+		if err := rows.Scan(&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at, &hidden); err != nil {
 			return nil, fmt.Errorf("load goal comments: %w", err)
 		}
 		c.CreatedAt = fromMS(at)
+		c.hide(hidden)
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -138,15 +140,81 @@ func (s *Store) GoalComments(ctx context.Context, goalID int64) ([]GoalComment, 
 // GoalComment loads one comment of the goal; another goal's is ErrNotFound.
 func (s *Store) GoalComment(ctx context.Context, goalID, id int64) (GoalComment, error) {
 	var c GoalComment
-	var at int64
-	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at
+	var at, hidden int64
+	err := s.r.QueryRowContext(ctx, `SELECT c.id, c.goal_id, c.user_id, u.display_name, c.body, c.created_at, COALESCE(c.hidden_at, 0)
 		FROM goal_comments c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND c.goal_id = ?`, id, goalID).Scan(
-		&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at)
+		&c.ID, &c.GoalID, &c.UserID, &c.AuthorName, &c.Body, &at, &hidden)
 	if err != nil {
 		return GoalComment{}, notFound(err, "load goal comment")
 	}
 	c.CreatedAt = fromMS(at)
+	c.hide(hidden)
 	return c, nil
+}
+
+// hide marks a comment read with hidden_at (ms, 0: shown) as hidden, and keeps its text
+// out of every reader's hands: only the moderators' queue reads a hidden comment's text
+// (ReportedComment).
+func (c *GoalComment) hide(hiddenAt int64) {
+	if hiddenAt != 0 {
+		c.HiddenAt, c.Body = fromMS(hiddenAt), ""
+	}
+}
+
+// Hidden reports whether a moderator hid the comment.
+func (c GoalComment) Hidden() bool { return !c.HiddenAt.IsZero() }
+
+// HideGoalComment hides a goal comment for everyone, with the moderator's reason: in one
+// transaction it sets hidden_at, writes the audit entry ("hide_comment", the comment's id
+// in the detail), tells the author privately why (their notices, as for a hidden message),
+// and, when the hide answers a report (a.ReportID), resolves every open report about the
+// comment as "action taken". A comment already hidden is ErrAlreadyHidden; one that is
+// gone, ErrNotFound.
+func (s *Store) HideGoalComment(ctx context.Context, a Action, commentID int64) error {
+	var g Goal
+	var author int64
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var hidden sql.NullInt64
+		var group sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT c.user_id, c.hidden_at, g.id, g.user_id, g.group_id, g.visibility FROM goal_comments c
+			JOIN goals g ON g.id = c.goal_id WHERE c.id = ?`, commentID).Scan(&author, &hidden, &g.ID, &g.UserID, &group, &g.Visibility); err != nil {
+			return notFound(err, "load comment to hide")
+		}
+		if hidden.Valid {
+			return ErrAlreadyHidden
+		}
+		g.GroupID = group.Int64
+		now := s.Now()
+		if _, err := tx.ExecContext(ctx, `UPDATE goal_comments SET hidden_at = ? WHERE id = ?`, ms(now), commentID); err != nil {
+			return fmt.Errorf("hide comment: %w", err)
+		}
+		detail := "comment " + strconv.FormatInt(commentID, 10)
+		if err := auditTx(ctx, tx, now, AuditEntry{ModeratorID: a.ModeratorID, Action: "hide_comment", TargetID: author,
+			ReportID: a.ReportID, Reason: a.Reason, Detail: detail}); err != nil {
+			return err
+		}
+		if a.ReportID != 0 {
+			res, err := tx.ExecContext(ctx, `UPDATE reports SET resolved_by = ?2, resolved_at = ?3, outcome = 'action_taken',
+				resolution_note = ?4, claimed_by = COALESCE(claimed_by, ?2), claimed_at = COALESCE(claimed_at, ?3)
+				WHERE comment_id = ?1 AND resolved_at IS NULL`, commentID, a.ModeratorID, ms(now), a.Reason)
+			if err != nil {
+				return fmt.Errorf("hide comment: resolve its reports: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := auditTx(ctx, tx, now, AuditEntry{ModeratorID: a.ModeratorID, Action: "resolve:" + OutcomeActionTaken,
+					TargetID: author, ReportID: a.ReportID, Reason: a.Reason, Detail: detail}); err != nil {
+					return err
+				}
+			}
+		}
+		return s.notifyModTx(ctx, tx, author, 0, "a comment of yours on a goal was hidden by a moderator", a.Reason)
+	})
+	if err != nil {
+		return err
+	}
+	s.announce(append(goalChanges(g.ID, g.UserID, g.BoardGroup(), 0),
+		Change{Kind: ChangeReport}, Change{Kind: ChangeNotification, UserID: author})...)
+	return nil
 }
 
 // DeleteGoalComment deletes a comment; the notification it was part of loses it, and goes

@@ -135,6 +135,7 @@ type GoalComment struct {
 	AuthorName string
 	Body       string
 	CreatedAt  time.Time
+	HiddenAt   time.Time // when a moderator hid it (zero unless hidden; goal_encourage.go)
 }
 
 // GoalInput holds a goal's editable fields.

@@ -63,8 +63,11 @@ type NewReport struct {
 	SubjectID  int64 // the reported member (the author of a reported message)
 	GroupID    int64 // 0: none (a check-in asked for outside a group)
 	MessageID  int64 // 0: a report about the member, not a message
-	Reason     ReportReason
-	Note       string
+	// CommentID names a reported goal comment (then MessageID and GroupID are 0: a
+	// comment's reports are reviewed by site moderators and admins).
+	CommentID int64
+	Reason    ReportReason
+	Note      string
 }
 
 // CreateReport files a report. A second open report by the same member on the same message
@@ -82,9 +85,18 @@ func (s *Store) CreateReport(ctx context.Context, r NewReport) (int64, error) {
 				return ErrNotFound
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
-			VALUES (NULLIF(?, 0), ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)`,
-			r.ReporterID, r.SubjectID, r.GroupID, r.MessageID, string(r.Reason), r.Note, ms(s.Now()))
+		if r.CommentID != 0 {
+			var hidden sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT hidden_at FROM goal_comments WHERE id = ?`, r.CommentID).Scan(&hidden); err != nil {
+				return notFound(err, "load reported comment")
+			}
+			if hidden.Valid {
+				return ErrNotFound
+			}
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, comment_id, reason, note, created_at)
+			VALUES (NULLIF(?, 0), ?, NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)`,
+			r.ReporterID, r.SubjectID, r.GroupID, r.MessageID, r.CommentID, string(r.Reason), r.Note, ms(s.Now()))
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 				return ErrAlreadyReported
@@ -115,6 +127,8 @@ func (sc ReportScope) args() (bool, string) { return sc.All, int64sJSON(sc.Group
 type QueueItem struct {
 	ReportID     int64 // the oldest open report of the entry: what claim and resolve name
 	MessageID    int64
+	CommentID    int64            // a reported goal comment (MessageID 0)
+	Comment      *ReportedComment // the reported comment, if any
 	SubjectID    int64
 	SubjectName  string
 	GroupID      int64
@@ -137,7 +151,7 @@ type QueueItem struct {
 
 const queueSQL = `
 WITH t AS (
-    SELECT COALESCE(r.message_id, 0) AS mid, r.subject_id AS sid, COALESCE(r.group_id, 0) AS gid,
+    SELECT COALESCE(r.message_id, 0) AS mid, COALESCE(r.comment_id, 0) AS cid, r.subject_id AS sid, COALESCE(r.group_id, 0) AS gid,
            MIN(r.id) AS rid, MAX(r.reason = 'care') AS care, COALESCE(MAX(r.reporter_id = r.subject_id), 0) AS self,
            MAX(r.reporter_id IS NULL) AS filtered,
            MAX(r.created_at) AS newest, MIN(r.created_at) AS oldest, COUNT(DISTINCT r.reporter_id) AS n,
@@ -145,9 +159,9 @@ WITH t AS (
            MAX(COALESCE(r.claimed_by, 0)) AS claimer
     FROM reports r
     WHERE r.resolved_at IS NULL AND (CAST(?1 AS INTEGER) OR r.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
-    GROUP BY mid, sid, gid
+    GROUP BY mid, cid, sid, gid
     HAVING MIN(r.id) > CAST(?4 AS INTEGER))
-SELECT t.rid, t.mid, t.sid, COALESCE(u.display_name, ''), t.gid, COALESCE(g.name, ''), COALESCE(g.slug, ''),
+SELECT t.rid, t.mid, t.cid, t.sid, COALESCE(u.display_name, ''), t.gid, COALESCE(g.name, ''), COALESCE(g.slug, ''),
        t.care, t.self, t.filtered, t.reasons, t.notes, t.n, t.newest, t.oldest, t.claimer, COALESCE(c.display_name, ''),
        count(*) OVER ()
 FROM t
@@ -173,7 +187,7 @@ func (s *Store) Queue(ctx context.Context, sc ReportScope, after int64, limit, c
 		var it QueueItem
 		var reasons, notes string
 		var newest, oldest int64
-		if err := rows.Scan(&it.ReportID, &it.MessageID, &it.SubjectID, &it.SubjectName, &it.GroupID, &it.GroupName, &it.GroupSlug,
+		if err := rows.Scan(&it.ReportID, &it.MessageID, &it.CommentID, &it.SubjectID, &it.SubjectName, &it.GroupID, &it.GroupName, &it.GroupSlug,
 			&it.Care, &it.SelfCheckIn, &it.Filtered, &reasons, &notes, &it.Reporters, &newest, &oldest, &it.ClaimedBy, &it.ClaimerName, &total); err != nil {
 			return nil, 0, fmt.Errorf("load report queue: %w", err)
 		}
@@ -193,7 +207,65 @@ func (s *Store) Queue(ctx context.Context, sc ReportScope, after int64, limit, c
 	if err := s.loadReportedMessages(ctx, items, contextN); err != nil {
 		return nil, 0, err
 	}
+	if err := s.loadReportedComments(ctx, items); err != nil {
+		return nil, 0, err
+	}
 	return items, total, nil
+}
+
+// ReportedComment is a reported goal comment as the moderators' queue shows it: its text
+// (even once hidden: the moderators decide on it), its author, and the goal it is on.
+// GoalTitle is the goal's title; the queue shows it only to a moderator who may see the
+// goal (handlers decide with authz.SeeGoal, and blank it otherwise).
+type ReportedComment struct {
+	ID         int64
+	GoalID     int64
+	GoalTitle  string
+	AuthorID   int64
+	AuthorName string
+	Body       string
+	CreatedAt  time.Time
+	Hidden     bool
+}
+
+// loadReportedComments fills each comment item's comment, in one query.
+func (s *Store) loadReportedComments(ctx context.Context, items []QueueItem) error {
+	var ids []int64
+	for _, it := range items {
+		if it.CommentID != 0 {
+			ids = append(ids, it.CommentID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.goal_id, g.title, c.user_id, u.display_name, c.body, c.created_at, c.hidden_at IS NOT NULL
+		FROM goal_comments c JOIN goals g ON g.id = c.goal_id JOIN users u ON u.id = c.user_id
+		WHERE c.id IN (SELECT value FROM json_each(CAST(? AS TEXT)))`, int64sJSON(ids))
+	if err != nil {
+		return fmt.Errorf("load reported comments: %w", err)
+	}
+	defer rows.Close()
+	got := map[int64]*ReportedComment{}
+	for rows.Next() {
+		var c ReportedComment
+		var at int64
+		if err := rows.Scan(&c.ID, &c.GoalID, &c.GoalTitle, &c.AuthorID, &c.AuthorName, &c.Body, &at, &c.Hidden); err != nil {
+			return fmt.Errorf("load reported comments: %w", err)
+		}
+		c.CreatedAt = fromMS(at)
+		got[c.ID] = &c
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load reported comments: %w", err)
+	}
+	for i := range items {
+		if c := got[items[i].CommentID]; c != nil {
+			cc := *c
+			items[i].Comment = &cc
+		}
+	}
+	return nil
 }
 
 // aroundSQL loads, for each reported message of a JSON list of ids, itself and the messages
@@ -266,6 +338,7 @@ type Report struct {
 	ID                      int64
 	ReporterID, SubjectID   int64 // ReporterID 0: the word filter
 	GroupID, MessageID      int64
+	CommentID               int64
 	Reason                  ReportReason
 	Note                    string
 	CreatedAt               time.Time
@@ -279,9 +352,10 @@ func (s *Store) ReportByID(ctx context.Context, id int64) (Report, error) {
 	var r Report
 	var created int64
 	var resolved sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT id, COALESCE(reporter_id, 0), subject_id, COALESCE(group_id, 0), COALESCE(message_id, 0), reason, note,
+	err := s.r.QueryRowContext(ctx, `SELECT id, COALESCE(reporter_id, 0), subject_id, COALESCE(group_id, 0), COALESCE(message_id, 0),
+		COALESCE(comment_id, 0), reason, note,
 		created_at, COALESCE(claimed_by, 0), COALESCE(resolved_by, 0), resolved_at, COALESCE(outcome, ''), resolution_note
-		FROM reports WHERE id = ?`, id).Scan(&r.ID, &r.ReporterID, &r.SubjectID, &r.GroupID, &r.MessageID, &r.Reason, &r.Note,
+		FROM reports WHERE id = ?`, id).Scan(&r.ID, &r.ReporterID, &r.SubjectID, &r.GroupID, &r.MessageID, &r.CommentID, &r.Reason, &r.Note,
 		&created, &r.ClaimedBy, &r.ResolvedBy, &resolved, &r.Outcome, &r.ResolutionNote)
 	if err != nil {
 		return Report{}, notFound(err, "load report")
@@ -290,9 +364,9 @@ func (s *Store) ReportByID(ctx context.Context, id int64) (Report, error) {
 	return r, nil
 }
 
-// sameTarget selects the open reports about the same message or member as report ?1.
-const sameTarget = `resolved_at IS NULL AND (COALESCE(message_id, 0), subject_id, COALESCE(group_id, 0)) =
-	(SELECT COALESCE(message_id, 0), subject_id, COALESCE(group_id, 0) FROM reports WHERE id = CAST(?1 AS INTEGER))`
+// sameTarget selects the open reports about the same message, comment or member as report ?1.
+const sameTarget = `resolved_at IS NULL AND (COALESCE(message_id, 0), COALESCE(comment_id, 0), subject_id, COALESCE(group_id, 0)) =
+	(SELECT COALESCE(message_id, 0), COALESCE(comment_id, 0), subject_id, COALESCE(group_id, 0) FROM reports WHERE id = CAST(?1 AS INTEGER))`
 
 // ClaimReport marks a report (and every open report about the same thing) as being
 // handled by moderatorID. Claimed by someone else: ErrAlreadyClaimed; resolved: ErrResolved.
@@ -376,7 +450,7 @@ func (s *Store) ResolveReport(ctx context.Context, reportID, moderatorID int64, 
 func (s *Store) HandledSince(ctx context.Context, moderatorID int64, t time.Time) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM reports WHERE resolved_by = ? AND resolved_at >= ?
-		GROUP BY COALESCE(message_id, 0), subject_id, COALESCE(group_id, 0), resolved_at)`, moderatorID, ms(t)).Scan(&n)
+		GROUP BY COALESCE(message_id, 0), COALESCE(comment_id, 0), subject_id, COALESCE(group_id, 0), resolved_at)`, moderatorID, ms(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count handled reports: %w", err)
 	}
@@ -514,4 +588,19 @@ func adminsTx(ctx context.Context, tx *sql.Tx) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// HideReason returns the reason of the hide in force on a message ("" when it is not
+// hidden): what its moderators and its author read beside it in the room.
+func (s *Store) HideReason(ctx context.Context, messageID int64) (string, error) {
+	var reason string
+	err := s.r.QueryRowContext(ctx, `SELECT reason FROM sanctions WHERE message_id = ? AND kind = 'hide' AND lifted_at IS NULL
+		ORDER BY id DESC LIMIT 1`, messageID).Scan(&reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load hide reason: %w", err)
+	}
+	return reason, nil
 }

@@ -47,6 +47,15 @@ type conn struct {
 	closeCode   int
 	closeReason string
 
+	// mod: the member moderates the group now (Client.Moderator, then the live re-check).
+	mod atomic.Bool
+	// compose is the ComposeKey the page shows now (under cmu: the re-check sets it, and a
+	// resume frame reports what a reconnecting page still shows), and expires when that
+	// ends on its own (a mute's end, store clock in ms; 0: never).
+	cmu     sync.Mutex
+	compose string
+	expires atomic.Int64
+
 	lastSeq   atomic.Int64 // highest message sequence written to the socket (under wmu)
 	markedSeq atomic.Int64 // highest sequence saved as the read marker
 }
@@ -152,6 +161,10 @@ type inFrame struct {
 	ClientID string      `json:"client_id"`
 	Typing   json.Number `json:"typing"`
 	Resume   json.Number `json:"resume"`
+	// Compose, with a resume, is the data-compose of what the page shows in place of its
+	// send box: a page that reconnects after its member was muted (or the mute lifted)
+	// is told at once.
+	Compose *string `json:"compose"`
 }
 
 func (c *conn) readLoop(ctx context.Context) {
@@ -183,6 +196,9 @@ func (c *conn) readLoop(ctx context.Context) {
 				default: // one pending resume is enough
 				}
 				c.wake()
+			}
+			if in.Compose != nil {
+				c.pageShows(*in.Compose)
 			}
 		case in.Typing != "":
 			h.typing(c.cl.GroupID, c.cl.UserID, c.cl.DisplayName)
@@ -238,7 +254,7 @@ func (c *conn) post(ctx context.Context, in inFrame) {
 		c.offer(&outFrame{Frame: &Frame{Data: heldFragment(p.Message)}})
 	} else if p.Duplicate && p.GroupID == c.cl.GroupID {
 		// A resend: give this client the original (skipped if it already has it), no broadcast.
-		if b, err := h.frames.NewMessage(p.Message); err == nil {
+		if b, err := h.frames.NewMessageFor(p.Message, Viewer{UserID: c.cl.UserID, Moderator: c.mod.Load()}); err == nil {
 			c.offer(&outFrame{Frame: &Frame{Seq: p.Seq, Data: b}})
 		}
 	}
@@ -387,8 +403,9 @@ func (c *conn) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		v := Viewer{UserID: c.cl.UserID, Moderator: c.mod.Load()}
 		for _, m := range msgs {
-			b, err := h.frames.NewMessage(m)
+			b, err := h.frames.NewMessageFor(m, v)
 			if err != nil {
 				w.Close()
 				return err
@@ -504,4 +521,19 @@ func heldFragment(m store.Message) []byte {
 	}
 	return []byte(`<ol id="chat-held" hx-swap-oob="beforeend:#chat-held"><li class="msg-held"><span class="badge">held for review</span> ` +
 		template.HTMLEscapeString(text) + `</li></ol>`)
+}
+
+// pageShows notes what the page reports it shows in place of its send box; if that is not
+// what the socket last knew, the socket is re-checked and the page told what is true now.
+func (c *conn) pageShows(key string) {
+	if len(key) > 1024 {
+		return
+	}
+	c.cmu.Lock()
+	differs := key != c.compose
+	c.compose = key
+	c.cmu.Unlock()
+	if differs {
+		c.hub.queueRecheck(store.Change{Kind: store.ChangeSession, SessionID: c.cl.SessionID, UserID: c.cl.UserID})
+	}
 }

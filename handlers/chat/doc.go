@@ -12,6 +12,10 @@
 //	{"body": "...", "client_id": "..."}   send a message
 //	{"typing": "1"}                        I am typing (nothing of the draft; other fields ignored)
 //	{"resume": "N"}                        I have every message up to seq N
+//	{"resume": "N", "compose": "KEY"}      … and my page shows KEY in place of the send box
+//	                                       (#chat-compose's data-compose): if that is no longer
+//	                                       true (muted or unmuted while away), the socket
+//	                                       sends the right one at once
 //
 // HEADERS and unknown fields are ignored; numbers may be JSON strings or numbers.
 // client_id is made by the browser for each new message (16 random bytes, base64url) and
@@ -60,9 +64,10 @@
 // the held one, and carries on. Its author sees it on the group page in their own list,
 // "held for review" (store.HeldMessages); the moderators in the /mod queue and on
 // /mod/messages/{id}. Approve (POST /mod/messages/{id}/approve) clears held and publishes
-// the message as a plain frame with Seq 0 (Hub.MessageApproved): every open page appends
-// it at the end, with its original data-seq, and no receiver counts it against its
-// sequence; history shows it in sequence order from then on. Reject (…/reject) deletes
+// the message as a plain frame with Seq 0 (Hub.MessageApproved), with its original
+// data-seq, and no receiver counts it against its sequence; the page script puts every
+// message that arrives in its place by data-seq (an approved one lands among the
+// messages around it, not at the end), and history shows it in sequence order. Reject (…/reject) deletes
 // its text like a removal, keeps it out of every listing, and tells the author why. Both
 // are audited and resolve the filter's report.
 //
@@ -87,6 +92,33 @@
 //	    word filter, content warning too long); data-refused
 //	    names the refused message (empty when the frame was no message) and the page puts
 //	    its text back in the box
+//
+//	<div id="chat-compose" hx-swap-oob="true">…</div>
+//	    one socket only: the send box, or what stands in its place (muted: why, until when
+//	    and the appeal link; the room locked), sent when the member's standing changes
+//	<span id="chat-role" data-moderator="0|1"></span>
+//	    one socket only: whether its member moderates the group now; on "0" the page drops
+//	    the moderator-only parts of hidden messages (.msg-mod-only)
+//
+// # Frames that differ by viewer
+//
+// Every frame is shared by the room, with one exception: a hidden message. Its room
+// rendering is the placeholder "hidden by a moderator"; the group's moderators (group
+// moderators, site moderators, admins: authz.Moderate, kept current on each socket by the
+// live re-check) see it marked hidden with its text, the reason and Restore, and its author
+// sees the placeholder with the reason. A changed-message frame carries these two variants
+// (Frame.Mod, Frame.Own with Frame.Author), each rendered once per event and prepared once
+// for all the sockets that receive it; Deliver picks per socket. Catch-up renders per
+// socket anyway and asks NewMessageFor. History does the same: the shared (cached) page
+// records where its hidden messages sit, and a moderator's or an author's page swaps in
+// their rendering.
+//
+// A socket also follows its member's standing (revoke.go, refresh): the re-check that
+// decides whether it stays open notes whether the member still moderates the group (a
+// demoted moderator stops receiving moderators' renderings and stops opening a facilitated
+// room at once) and what stands in place of their send box (authz.Compose); a change is
+// sent to that socket alone. A mute's end is noticed by the store's clock on the presence
+// flush, so the send box comes back on its own.
 //
 // The ack used to be a fresh #chat-client-id for the form's next message; it is gone:
 // the page makes its own ids, and an ack that names the id it answers is what lets a

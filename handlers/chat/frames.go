@@ -1,6 +1,9 @@
 package chat
 
-import "github.com/hearth-community/hearth/store"
+import (
+	"github.com/hearth-community/hearth/authz"
+	"github.com/hearth-community/hearth/store"
+)
 
 // Frame is one piece of HTML for a room. Data is rendered once and shared, read-only, by
 // every receiver.
@@ -20,6 +23,21 @@ type Frame struct {
 	// Offsets[i] is where message First+i starts in Data (Offsets[0] is 0); needed only
 	// when the frame covers more than one message.
 	Offsets []int
+
+	// Variants of a frame that holds no new message (Seq 0), for viewers who see more of
+	// it than the room: Mod goes to the group's moderators' sockets (a hidden message's
+	// text, the reason and Restore), Own to the sockets of the member Author (their hidden
+	// message with the reason). Each is rendered once per event; nil means Data.
+	Mod    []byte
+	Author int64
+	Own    []byte
+}
+
+// Viewer is who a per-socket rendering is for where what they see differs from the room:
+// moderators of the group, or a message's author.
+type Viewer struct {
+	UserID    int64
+	Moderator bool
 }
 
 // AppendMessage adds the next message of the group to a frame of new messages. Messages
@@ -81,6 +99,18 @@ type Frames interface {
 	NewMessage(m store.Message) ([]byte, error)
 	// ChangedMessage replaces a message in place (edited or removed).
 	ChangedMessage(m store.Message) ([]byte, error)
+	// NewMessageFor is NewMessage as v sees it: a hidden message's moderator or author
+	// variant when v is one of them, the room's otherwise. Catch-up renders with it.
+	NewMessageFor(m store.Message, v Viewer) ([]byte, error)
+	// MessageVariants renders a changed message's variants for the group's moderators and
+	// for its author (nil, nil when everyone sees the room's rendering).
+	MessageVariants(m store.Message) (mod, own []byte, err error)
+	// Compose renders what stands in place of a member's send box (r nil: the send box
+	// itself), sent to one socket when its member's standing changes (muted, room locked).
+	Compose(groupID int64, r *authz.Restriction) ([]byte, error)
+	// Role tells a page whether its member moderates the group now; a page whose member
+	// stopped moderating drops the moderator-only parts it holds.
+	Role(moderator bool) ([]byte, error)
 	// Reactions replaces one message's reaction counts, and nothing else of it: a toggle
 	// then costs every receiver a few hundred bytes, not the whole message.
 	Reactions(m store.Message) ([]byte, error)

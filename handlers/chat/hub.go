@@ -104,6 +104,8 @@ type Hub struct {
 	revoke    chan store.Change
 	revokeAll atomic.Bool
 	authGen   atomic.Uint64
+	// nextExpiry is the earliest end of an open socket's mute (store clock, ms; 0: none).
+	nextExpiry atomic.Int64
 }
 
 type room struct {
@@ -224,8 +226,12 @@ type Client struct {
 	// IP is the client's address, for the per-IP socket cap ("" counts against none).
 	IP string
 	// Moderator: the member moderates the group (authz.Moderate at the upgrade). In a
-	// facilitated room their open socket is what lets members post.
+	// facilitated room their open socket is what lets members post, and their socket
+	// receives hidden messages as moderators see them. The live re-check keeps it current.
 	Moderator bool
+	// Compose is ComposeKey of what the page shows in place of the send box (authz.Compose
+	// at the upgrade); the socket is sent the new one when it changes.
+	Compose string
 }
 
 // Attach takes over an upgraded socket: it registers the connection in its room and starts
@@ -241,7 +247,8 @@ func (h *Hub) Attach(ws *websocket.Conn, cl Client) error {
 	}
 	ctx, cancel := context.WithCancel(h.ctx)
 	c := &conn{hub: h, ws: ws, cl: cl, ctx: ctx, cancel: cancel,
-		ring: make(chan struct{}, 1), resume: make(chan int64, 1)}
+		ring: make(chan struct{}, 1), resume: make(chan int64, 1), compose: cl.Compose}
+	c.mod.Store(cl.Moderator)
 	r := h.room(cl.GroupID, true)
 	r.mu.Lock()
 	r.conns[c] = struct{}{}
@@ -316,17 +323,37 @@ func (h *Hub) Deliver(groupID int64, f *Frame) {
 	if r == nil {
 		return
 	}
+	q := prepared(f)
+	var mod, own *outFrame // a hidden message's variants (Frame.Mod, Frame.Own)
+	if f.Mod != nil {
+		mod = prepared(&Frame{Data: f.Mod})
+	}
+	if f.Own != nil && f.Author != 0 {
+		own = prepared(&Frame{Data: f.Own})
+	}
+	r.mu.RLock()
+	for c := range r.conns {
+		switch {
+		case mod != nil && c.mod.Load():
+			c.offer(mod)
+		case own != nil && c.cl.UserID == f.Author:
+			c.offer(own)
+		default:
+			c.offer(q)
+		}
+	}
+	r.mu.RUnlock()
+}
+
+// prepared is f as queued for a room's sockets, its websocket message prepared once.
+func prepared(f *Frame) *outFrame {
 	q := &outFrame{Frame: f}
 	if len(f.Data) > 0 {
 		if pm, err := websocket.NewPreparedMessage(websocket.TextMessage, f.Data); err == nil {
 			q.pm = pm
 		}
 	}
-	r.mu.RLock()
-	for c := range r.conns {
-		c.offer(q)
-	}
-	r.mu.RUnlock()
+	return q
 }
 
 // MessageChanged publishes a message that was edited, removed or reacted to. It goes
@@ -337,12 +364,22 @@ func (h *Hub) MessageChanged(m store.Message) {
 		h.log.Error("chat: render changed message", "group", m.GroupID, "message", m.ID, "err", err)
 		return
 	}
-	h.enqueue(m.GroupID, &Frame{Data: b})
+	f := &Frame{Data: b}
+	// A hidden message: its moderators and its author see more of it than the room. One
+	// rendering each, shared by all of their sockets.
+	if f.Mod, f.Own, err = h.frames.MessageVariants(m); err != nil {
+		h.log.Error("chat: render message variants", "group", m.GroupID, "message", m.ID, "err", err)
+		f.Mod, f.Own = nil, nil
+	}
+	if f.Own != nil {
+		f.Author = m.AuthorID
+	}
+	h.enqueue(m.GroupID, f)
 }
 
 // MessageApproved publishes a message a moderator approved after the word filter held it.
-// Its sequence was passed over long ago, so it goes out as a plain frame (Seq 0): every
-// receiver appends it, and none counts it against its sequence.
+// Its sequence was passed over long ago, so it goes out as a plain frame (Seq 0): no
+// receiver counts it against its sequence, and each page puts it in its place by data-seq.
 func (h *Hub) MessageApproved(m store.Message) {
 	b, err := h.frames.NewMessage(m)
 	if err != nil {
@@ -535,6 +572,7 @@ func (h *Hub) housekeeping() {
 		case <-h.ctx.Done():
 			return
 		case <-flush.C:
+			h.expire()
 			h.flushRooms()
 		case c := <-h.revoke:
 			h.revoked(c)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -79,6 +80,12 @@ func (testFrames) Typing([]Typist) ([]byte, error)          { return []byte("<ty
 func (testFrames) Sent(string) ([]byte, error)              { return []byte("<ack/>"), nil }
 func (testFrames) Problem(_, _ string) ([]byte, error)      { return []byte("<problem/>"), nil }
 func (testFrames) RoomState(int64, bool) ([]byte, error)    { return nil, nil }
+func (f testFrames) NewMessageFor(m store.Message, _ Viewer) ([]byte, error) {
+	return f.NewMessage(m)
+}
+func (testFrames) MessageVariants(store.Message) ([]byte, []byte, error) { return nil, nil, nil }
+func (testFrames) Compose(int64, *authz.Restriction) ([]byte, error)     { return nil, nil }
+func (testFrames) Role(bool) ([]byte, error)                             { return nil, nil }
 
 // recorder is a Publisher that keeps frames instead of delivering them, so a test decides
 // what reaches the sockets and when.

@@ -3,6 +3,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,6 +38,15 @@ func (h *Hub) storeChanged(cs []store.Change) {
 	for _, c := range cs {
 		switch c.Kind {
 		case store.ChangeSession, store.ChangeUser, store.ChangeMembership, store.ChangeGroup:
+		case store.ChangeSanction:
+			// A mute (or its lifting) changes what the member's page shows in place of the
+			// send box; a hide's sanction names its author and costs one needless check.
+			if c.UserID == 0 {
+				continue // announced with its own kind when it ends anything (suspend)
+			}
+			if c.GroupID != 0 {
+				c.Kind = store.ChangeMembership // the member in that group
+			}
 		default:
 			continue
 		}
@@ -197,12 +207,113 @@ func (h *Hub) recheck(conns []*conn) {
 	}
 	for _, c := range conns {
 		a := store.Actor{SessionID: c.cl.SessionID, UserID: c.cl.UserID, GroupID: c.cl.GroupID}
-		switch err := authz.LiveRead(standings[index[a]]); {
+		st := standings[index[a]]
+		switch err := authz.LiveRead(st); {
 		case err == nil:
+			h.refresh(c, st)
 		case errors.Is(err, authz.ErrNoSession), errors.Is(err, authz.ErrNoAccount):
 			c.close(websocket.ClosePolicyViolation, reasonSession)
 		default:
 			c.close(websocket.ClosePolicyViolation, reasonGone)
 		}
+	}
+}
+
+// refresh brings an open socket in line with its member's standing, read just now: whether
+// they moderate the group (a demoted moderator's socket stops receiving moderators' frames
+// and stops opening a facilitated room at once, with no reconnect), and what stands in
+// place of their send box (muted, room locked), sent to the page when it changed. It runs
+// on the housekeeping goroutine.
+func (h *Hub) refresh(c *conn, st store.Standing) {
+	s := authz.Subject{User: st.User, Membership: st.Membership}
+	mod := authz.Moderate(s, *st.Group) == nil
+	if c.mod.Swap(mod) != mod {
+		h.setModerator(c, mod)
+		if b, err := h.frames.Role(mod); err == nil {
+			c.offer(&outFrame{Frame: &Frame{Data: b}})
+		} else {
+			h.log.Error("chat: render role", "group", c.cl.GroupID, "err", err)
+		}
+	}
+	r := authz.Compose(st)
+	if r != nil && r.Kind == authz.RestrictMuted && !r.Until.IsZero() {
+		c.expires.Store(r.Until.UnixMilli())
+		h.noteExpiry(r.Until.UnixMilli())
+	} else {
+		c.expires.Store(0)
+	}
+	key := ComposeKey(r)
+	c.cmu.Lock()
+	same := key == c.compose
+	c.compose = key
+	c.cmu.Unlock()
+	if same {
+		return
+	}
+	b, err := h.frames.Compose(c.cl.GroupID, r)
+	if err != nil {
+		h.log.Error("chat: render compose", "group", c.cl.GroupID, "err", err)
+		return
+	}
+	c.offer(&outFrame{Frame: &Frame{Data: b}})
+}
+
+// ComposeKey names what stands in place of a send box, so a socket is told only when it
+// changes: "" for the send box itself.
+func ComposeKey(r *authz.Restriction) string {
+	if r == nil {
+		return ""
+	}
+	return r.Kind + "|" + strconv.FormatInt(r.Until.UnixMilli(), 10) + "|" + r.Reason
+}
+
+// setModerator records that c's member now moderates the group, or no longer does, in
+// the room's presence: a facilitated room opens or closes with the next presence update.
+func (h *Hub) setModerator(c *conn, mod bool) {
+	r := h.room(c.cl.GroupID, false)
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.online[c.cl.UserID]; p != nil && p.moderator != mod {
+		p.moderator, r.dirty = mod, true
+	}
+}
+
+// noteExpiry remembers the earliest moment a socket's restriction ends on its own.
+func (h *Hub) noteExpiry(at int64) {
+	for {
+		cur := h.nextExpiry.Load()
+		if cur != 0 && cur <= at {
+			return
+		}
+		if h.nextExpiry.CompareAndSwap(cur, at) {
+			return
+		}
+	}
+}
+
+// expire re-checks the sockets whose restriction (a mute) has ended by the store's clock,
+// so their send box comes back without anyone acting. It runs with the presence flush.
+func (h *Hub) expire() {
+	next := h.nextExpiry.Load()
+	if next == 0 || h.st.Now().UnixMilli() < next {
+		return
+	}
+	h.nextExpiry.Store(0)
+	now := h.st.Now().UnixMilli()
+	var due []*conn
+	for _, c := range h.snapshot() {
+		switch e := c.expires.Load(); {
+		case e == 0:
+		case e <= now:
+			due = append(due, c)
+		default:
+			h.noteExpiry(e)
+		}
+	}
+	if len(due) > 0 {
+		h.recheck(due)
 	}
 }

@@ -252,7 +252,12 @@
     socket = evt.detail.socketWrapper;
     stopped = false;
     setStatus("");
-    socket.send(JSON.stringify({ resume: String(lastSeq()) }));
+    // With what the page shows in place of its send box, so a page that reconnects after
+    // its member was muted (or the mute ended) is told at once.
+    var compose = byId("chat-compose");
+    var resume = { resume: String(lastSeq()) };
+    if (compose) resume.compose = compose.getAttribute("data-compose") || "";
+    socket.send(JSON.stringify(resume));
     state.queue.forEach(transmit);
     renderPending();
   });
@@ -303,10 +308,42 @@
     }
   });
 
+  // placeBySeq puts each message that arrived after the first `from` ones in its place by
+  // data-seq: new messages come in order and stay at the end, but a held message a
+  // moderator approved arrives late, with its original (earlier) sequence.
+  function placeBySeq(list, from) {
+    var all = list.querySelectorAll(".msg[data-seq]");
+    if (all.length <= from) return;
+    Array.prototype.slice.call(all, from).forEach(function (m) {
+      var seq = parseInt(m.getAttribute("data-seq"), 10), later = null;
+      for (var p = m.previousElementSibling; p; p = p.previousElementSibling) {
+        if (!p.matches(".msg[data-seq]")) continue;
+        if (parseInt(p.getAttribute("data-seq"), 10) < seq) break;
+        later = p; // the earliest message so far that belongs after m
+      }
+      if (later) later.parentNode.insertBefore(m, later);
+    });
+  }
+
+  // A page whose member stopped moderating drops the moderator-only parts it holds.
+  function applyRole() {
+    var r = byId("chat-role");
+    if (!r || r.getAttribute("data-moderator") !== "0") return;
+    document.querySelectorAll("#messages .msg-mod-only").forEach(function (e) { e.remove(); });
+  }
+
   var stick = true;
+  var arrivedFrom = 0; // how many messages the list held before the frame
+  var draft = null;    // the message box's text while the send box is swapped
   document.addEventListener("htmx:wsBeforeMessage", function (evt) {
     var list = byId("messages");
     stick = list ? nearBottom(list) : false;
+    arrivedFrom = list ? list.querySelectorAll(".msg[data-seq]").length : 0;
+    var box = byId("chat-body");
+    draft = null;
+    if (typeof evt.detail.message === "string" && evt.detail.message.indexOf('id="chat-compose"') >= 0 && box) {
+      draft = { body: box.value, cw: (byId("chat-cw") || {}).value || "" };
+    }
     // Where focus is, so a swap that replaces the focused button or message puts it back.
     var a = document.activeElement, m = a && a.closest ? a.closest("#messages .msg") : null;
     focusMemo = m ? { id: m.id, kind: a.getAttribute("value"), open: m.classList.contains("actions-open"), self: a === m } : null;
@@ -324,12 +361,21 @@
   document.addEventListener("htmx:wsAfterMessage", function () {
     var list = byId("messages");
     if (list) {
+      placeBySeq(list, arrivedFrom);
+      applyRole();
       decorate(list);
       if (stick) list.scrollTop = list.scrollHeight;
     }
     typingWithoutMe();
     memberCount();
     restoreFocus();
+    var box = byId("chat-body");
+    if (draft && box && box.value === "") {
+      box.value = draft.body;
+      if (byId("chat-cw")) byId("chat-cw").value = draft.cw;
+      updateCount();
+    }
+    draft = null;
   });
 
   function restoreFocus() {
