@@ -141,6 +141,19 @@ func TestHelpedIsOnePerMember(t *testing.T) {
 	if got, _ := st.ResourceByID(ctx, r.ID); got.HelpedCount != 2 {
 		t.Fatalf("count %d, want 2", got.HelpedCount)
 	}
+	// Taking a mark back is once too; the count follows.
+	for i, u := range []int64{a.ID, a.ID} {
+		removed, err := st.UnmarkHelped(ctx, r.ID, u)
+		if err != nil || removed != (i == 0) {
+			t.Fatalf("unmark %d: removed %v, %v", i, removed, err)
+		}
+	}
+	if got, _ := st.ResourceByID(ctx, r.ID); got.HelpedCount != 1 {
+		t.Fatalf("count after unmark %d, want 1", got.HelpedCount)
+	}
+	if yes, _ := st.HasHelped(ctx, r.ID, a.ID); yes {
+		t.Fatal("still marked after unmark")
+	}
 }
 
 func TestToolkitOrderNotesAndPrivacy(t *testing.T) {
