@@ -359,6 +359,37 @@ func TestGoalBoardVisibilityChangesAndLeaving(t *testing.T) {
 	expectStatus(t, "share with a foreign group", f.ana.PostForm(gp(id, "/edit"), edit), 422, "only with a group you belong to")
 }
 
+// The board's "days of progress" is exact: it turns from 1 to 2 at 36 hours of progress
+// (rounded to the nearest day), between two views a few minutes apart in the same hour, with
+// the board cached in between.
+func TestGoalBoardDaysOfProgressIsExact(t *testing.T) {
+	f := newGoalFixture(t)
+	now := f.app.Clock.Now()
+	f.advance(now.Truncate(time.Hour).Add(90 * time.Minute).Sub(now)) // to hh:30, so the views below share an hour
+	id := f.walkGoal("group", false)
+	days := func(when string) string {
+		t.Helper()
+		card := f.cat.Get("/groups/walkers/goals").Doc(t).Find(fmt.Sprintf("#goal-card-%d", id))
+		if card.Length() != 1 {
+			t.Fatalf("%s: the goal is not on the board", when)
+		}
+		_, after, _ := strings.Cut(card.Find("p.muted").Text(), "· ")
+		_, after, _ = strings.Cut(after, "· ")
+		return strings.Join(strings.Fields(after), " ")
+	}
+	f.advance(36*time.Hour - 2*time.Minute)
+	if got := days("before"); got != "1 day of progress" {
+		t.Fatalf("at 35h58m: %q", got)
+	}
+	if got := days("before, cached"); got != "1 day of progress" {
+		t.Fatalf("at 35h58m, again: %q", got)
+	}
+	f.app.Clock.Advance(4 * time.Minute) // nothing written in between: only time passed
+	if got := days("after"); got != "2 days of progress" {
+		t.Fatalf("at 36h02m: %q", got)
+	}
+}
+
 // Reactions, comments, comments off, deleting comments.
 func TestGoalEncouragement(t *testing.T) {
 	f := newGoalFixture(t)

@@ -74,6 +74,27 @@ func (g Goal) DaysOfProgress(now time.Time) int {
 	return d
 }
 
+// DaysChangeAt is the first instant after now at which DaysOfProgress changes, or the zero
+// time if it never will (the goal is not running), so a cache of it can last exactly that
+// long.
+func (g Goal) DaysChangeAt(now time.Time) time.Time {
+	if g.ActiveSince.IsZero() {
+		return time.Time{}
+	}
+	base := now // from here on the total grows with the clock
+	if base.Before(g.ActiveSince) {
+		base = g.ActiveSince
+	}
+	const day, half = 86_400_000, 43_200_000
+	total := g.ActiveMS + base.Sub(g.ActiveSince).Milliseconds()
+	if total <= 0 { // 0 days, and 1 as soon as any time has passed
+		return base.Add(time.Millisecond)
+	}
+	d := max((total+half)/day, 1) // the days shown: rounded, and at least one
+	next := (d+1)*day - half      // where (total + day/2) / day reaches d+1
+	return base.Add(time.Duration(next-total) * time.Millisecond)
+}
+
 // Percent is how much of the goal's milestones are done, 0 to 100.
 func (g Goal) Percent() int {
 	if g.State == GoalCompleted {
