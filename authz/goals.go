@@ -87,3 +87,21 @@ func DeleteGoalComment(u *store.User, g store.Goal, c store.GoalComment) error {
 	}
 	return nil
 }
+
+// SeeMember decides whether u may see member m's page (/members/{id}), loaded with
+// store.MemberProfileFor for u. The rule: a member page is for those who have met the
+// member, that is who share a group with them, and, when the member shared a goal with all
+// members, for every member (who can reach that goal and its owner's name anyway). One's own
+// page is always there. Nobody else, site moderators and admins included (they have their
+// own tools), learns even that the member exists: the same 404 as no such member. What the
+// page then shows is limited further: groups in common with u, and the goals SeeGoal lets
+// u see.
+func SeeMember(u *store.User, m store.MemberProfile) error {
+	switch {
+	case u == nil:
+		return ErrNoAccount
+	case u.ID == m.ID, m.SharesGroup, m.SharesGoalWithAll:
+		return nil
+	}
+	return ErrNotFound
+}

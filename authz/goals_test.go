@@ -64,3 +64,27 @@ func TestGoalRules(t *testing.T) {
 		t.Errorf("DeleteGoalComment: the owner and the author delete, nobody else")
 	}
 }
+
+// Who sees a member page: themself, whoever shares a group with them, everyone once they
+// shared a goal with all members; nobody else, admins included.
+func TestSeeMember(t *testing.T) {
+	me := &store.User{ID: 1, Role: store.RoleMember}
+	admin := &store.User{ID: 9, Role: store.RoleAdmin}
+	for _, tc := range []struct {
+		name string
+		u    *store.User
+		m    store.MemberProfile
+		want error
+	}{
+		{"logged out", nil, store.MemberProfile{ID: 2, SharesGoalWithAll: true}, authz.ErrNoAccount},
+		{"own page", me, store.MemberProfile{ID: 1}, nil},
+		{"shares a group", me, store.MemberProfile{ID: 2, SharesGroup: true}, nil},
+		{"shared a goal with all", me, store.MemberProfile{ID: 2, SharesGoalWithAll: true}, nil},
+		{"a stranger", me, store.MemberProfile{ID: 2}, authz.ErrNotFound},
+		{"an admin who shares nothing", admin, store.MemberProfile{ID: 2}, authz.ErrNotFound},
+	} {
+		if err := authz.SeeMember(tc.u, tc.m); !errors.Is(err, tc.want) && !(err == nil && tc.want == nil) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}

@@ -58,6 +58,7 @@ func (h *Handler) Router() *echo.Echo {
 	goals.POST("/:id/comments", h.GoalComment)
 	goals.POST("/:id/comments/:cid/delete", h.GoalCommentDelete)
 	goals.POST("/:id/comments/setting", h.GoalComments)
+	app.GET("/members/:id", h.MemberShow, requireUser)
 
 	notes := app.Group("/notifications", requireUser)
 	notes.GET("", h.Notifications)
