@@ -8,7 +8,12 @@ import (
 
 // The goal rules, in words:
 //   - A goal is its owner's. Its owner sees and changes it; nobody else changes it.
-//   - Its buddy sees it whatever its visibility (they were chosen to support it).
+//   - Its buddy sees it whatever its visibility (they were chosen to support it), while the
+//     buddy and the owner share a group (store.Goal.BuddyShares). A buddy who no longer
+//     does is kept on the goal but dormant: from that moment they see it only as any other
+//     member would, and hear nothing of it, until the two share a group again or the owner
+//     chooses another buddy. Kept rather than cleared, so leaving a group for a while does
+//     not undo the owner's choice; the owner is told on the goal's page.
 //   - Others see it by its visibility: "all members" to every logged-in member; "one of my
 //     groups" to the members of that group, while the owner still belongs to it (leaving a
 //     group takes one's goals off its board); "private" to nobody else, site moderators and
@@ -27,7 +32,7 @@ func SeeGoal(u *store.User, g store.Goal) error {
 	switch {
 	case u == nil:
 		return ErrNoAccount
-	case u.ID == g.UserID || (g.BuddyID != 0 && u.ID == g.BuddyID):
+	case u.ID == g.UserID || IsGoalBuddy(u, g):
 		return nil
 	case g.State == store.GoalArchived:
 		return ErrNotFound
@@ -37,6 +42,12 @@ func SeeGoal(u *store.User, g store.Goal) error {
 		return nil
 	}
 	return ErrNotFound
+}
+
+// IsGoalBuddy reports whether u is goal g's buddy now: chosen by its owner and sharing a
+// group with them.
+func IsGoalBuddy(u *store.User, g store.Goal) bool {
+	return u != nil && g.BuddyID != 0 && u.ID == g.BuddyID && g.BuddyShares
 }
 
 // EditGoal decides whether u may change goal g: its owner alone.
@@ -102,4 +113,22 @@ func ModerateComments(u *store.User) error {
 		return ErrForbidden
 	}
 	return nil
+}
+
+// SeeMember decides whether u may see member m's page (/members/{id}), loaded with
+// store.MemberProfileFor for u. The rule: a member page is for those who have met the
+// member, that is who share a group with them, and, when the member shared a goal with all
+// members, for every member (who can reach that goal and its owner's name anyway). One's own
+// page is always there. Nobody else, site moderators and admins included (they have their
+// own tools), learns even that the member exists: the same 404 as no such member. What the
+// page then shows is limited further: groups in common with u, and the goals SeeGoal lets
+// u see.
+func SeeMember(u *store.User, m store.MemberProfile) error {
+	switch {
+	case u == nil:
+		return ErrNoAccount
+	case u.ID == m.ID, m.SharesGroup, m.SharesGoalWithAll:
+		return nil
+	}
+	return ErrNotFound
 }

@@ -16,7 +16,7 @@ func TestGoalRules(t *testing.T) {
 	peer := &store.User{ID: 3, Role: store.RoleMember}
 	admin := &store.User{ID: 4, Role: store.RoleAdmin}
 	goal := func(vis store.GoalVisibility, mod func(*store.Goal)) store.Goal {
-		g := store.Goal{ID: 9, UserID: 1, BuddyID: 2, Visibility: vis, GroupID: 5, State: store.GoalActive, ViewerInGroup: true, OwnerInGroup: true}
+		g := store.Goal{ID: 9, UserID: 1, BuddyID: 2, BuddyShares: true, Visibility: vis, GroupID: 5, State: store.GoalActive, ViewerInGroup: true, OwnerInGroup: true}
 		if mod != nil {
 			mod(&g)
 		}
@@ -40,6 +40,9 @@ func TestGoalRules(t *testing.T) {
 		{"all members", peer, goal(store.GoalMembers, none), nil, authz.ErrForbidden, nil},
 		{"archived, to a peer", peer, goal(store.GoalMembers, func(g *store.Goal) { g.State = store.GoalArchived }), authz.ErrNotFound, authz.ErrNotFound, authz.ErrNotFound},
 		{"archived, to the buddy", buddy, goal(store.GoalMembers, func(g *store.Goal) { g.State = store.GoalArchived }), nil, authz.ErrForbidden, nil},
+		{"former buddy (no group shared), private", buddy, goal(store.GoalPrivate, func(g *store.Goal) { g.BuddyShares = false }), authz.ErrNotFound, authz.ErrNotFound, authz.ErrNotFound},
+		{"former buddy, archived", buddy, goal(store.GoalMembers, func(g *store.Goal) { g.BuddyShares = false; g.State = store.GoalArchived }), authz.ErrNotFound, authz.ErrNotFound, authz.ErrNotFound},
+		{"former buddy, all members: as any member", buddy, goal(store.GoalMembers, func(g *store.Goal) { g.BuddyShares = false }), nil, authz.ErrForbidden, nil},
 		{"comments off", peer, goal(store.GoalMembers, func(g *store.Goal) { g.CommentsOff = true }), nil, authz.ErrForbidden, authz.ErrCommentsOff},
 	} {
 		if err := authz.SeeGoal(tc.u, tc.g); !errors.Is(err, tc.see) && !(err == nil && tc.see == nil) {
@@ -59,5 +62,29 @@ func TestGoalRules(t *testing.T) {
 	g := goal(store.GoalMembers, none)
 	if authz.DeleteGoalComment(owner, g, c) != nil || authz.DeleteGoalComment(peer, g, c) != nil || authz.DeleteGoalComment(buddy, g, c) == nil {
 		t.Errorf("DeleteGoalComment: the owner and the author delete, nobody else")
+	}
+}
+
+// Who sees a member page: themself, whoever shares a group with them, everyone once they
+// shared a goal with all members; nobody else, admins included.
+func TestSeeMember(t *testing.T) {
+	me := &store.User{ID: 1, Role: store.RoleMember}
+	admin := &store.User{ID: 9, Role: store.RoleAdmin}
+	for _, tc := range []struct {
+		name string
+		u    *store.User
+		m    store.MemberProfile
+		want error
+	}{
+		{"logged out", nil, store.MemberProfile{ID: 2, SharesGoalWithAll: true}, authz.ErrNoAccount},
+		{"own page", me, store.MemberProfile{ID: 1}, nil},
+		{"shares a group", me, store.MemberProfile{ID: 2, SharesGroup: true}, nil},
+		{"shared a goal with all", me, store.MemberProfile{ID: 2, SharesGoalWithAll: true}, nil},
+		{"a stranger", me, store.MemberProfile{ID: 2}, authz.ErrNotFound},
+		{"an admin who shares nothing", admin, store.MemberProfile{ID: 2}, authz.ErrNotFound},
+	} {
+		if err := authz.SeeMember(tc.u, tc.m); !errors.Is(err, tc.want) && !(err == nil && tc.want == nil) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // TestLibrarySearchSaveAndShareLive: a member searches the library as she types, opens a
-// result, saves it to her toolkit with a private note and shares it into her group; a
+// result, saves it to her toolkit with a private note, marks it as helpful (swapped in
+// place, no reload) and shares it into her group; a
 // second member, in his own browser with the group open, sees the card arrive live.
 func TestLibrarySearchSaveAndShareLive(t *testing.T) {
 	app := handlerstest.New(t)
@@ -54,6 +55,13 @@ func TestLibrarySearchSaveAndShareLive(t *testing.T) {
 		chromedp.Navigate(app.URL+"/resources/toolkit"),
 		waitText(`.toolkit-list`, "works when I can't sleep"),
 		chromedp.Navigate(app.URL+"/resources/lantern-walk"),
+		chromedp.WaitVisible(`#helped-button[aria-pressed="false"]`, chromedp.ByQuery),
+		// A mark on the page that a reload would wipe: "this helped me" must swap in place.
+		chromedp.Evaluate(`window.__noReload = true`, nil),
+		chromedp.Click(`#helped-button`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#helped-button[aria-pressed="true"]`, chromedp.ByQuery),
+		waitText(`#helped .helped-count`, "1"),
+		waitJS(`window.__noReload === true`),
 		chromedp.WaitVisible(`#share select[name=group]`, chromedp.ByQuery),
 		chromedp.SetValue(`#share select[name=group]`, "welcome", chromedp.ByQuery),
 	)

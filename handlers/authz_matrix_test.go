@@ -203,6 +203,8 @@ var siteRoutes = []siteRoute{
 	// TestGoalCommentReports.
 	{"GET", "/goals/:id/comments/:cid/report", nil, get303, s404, s404, s404},
 	{"POST", "/goals/:id/comments/:cid/report", url.Values{"reason": {"spam"}}, post401, s404, s404, s404},
+	// An unknown member (999999): the same 404 as a member one may not see (TestMemberPage).
+	{"GET", "/members/:id", nil, get303, s404, s404, s404},
 	{"GET", "/notifications", nil, get303, s200, s200, s200},
 	{"GET", "/notifications/stream", nil, get303, s200, s200, s200}, // the status only: it stays open
 	{"POST", "/notifications/read", url.Values{}, post401, get303, get303, get303},

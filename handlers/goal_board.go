@@ -5,7 +5,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,7 +45,7 @@ func (h *Handler) GoalBoard(c echo.Context) error {
 		if err != nil {
 			return internal(err)
 		}
-		e = cachedBoard{gen: gen, hour: now.Truncate(time.Hour), slug: gc.g.Slug, goals: cards(goals, now), feed: feed}
+		e = cachedBoard{gen: gen, until: goalsValidUntil(goals, now), slug: gc.g.Slug, goals: cards(goals, now), feed: feed}
 		if e.cards, err = h.cards.join(e.goals); err != nil {
 			return internal(err)
 		}

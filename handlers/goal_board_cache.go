@@ -16,7 +16,8 @@ import (
 // change, a membership change (an owner who leaves takes their goals off) and a group
 // change move that group's generation; a change to an account (renamed, deleted) moves
 // every group's epoch. An entry is used only under the generation read before its load,
-// and within the hour it was loaded, since "days of progress" grows with time.
+// and only until the first instant one of its goals' "days of progress" changes
+// (goalsValidUntil), so the count is exact without a reload per view.
 type boardCache struct {
 	boards *lru.Cache[int64, cachedBoard]
 
@@ -29,7 +30,7 @@ type boardGen struct{ epoch, group uint64 }
 
 type cachedBoard struct {
 	gen   boardGen
-	hour  time.Time
+	until time.Time // zero: no running goal, the entry does not age
 	slug  string
 	goals []goalCard
 	feed  []store.GoalEvent
@@ -54,10 +55,22 @@ func (c *boardCache) gen(groupID int64) boardGen {
 
 func (c *boardCache) get(g store.Group, now time.Time) (cachedBoard, bool) {
 	e, ok := c.boards.Get(g.ID)
-	if !ok || e.gen != c.gen(g.ID) || !e.hour.Equal(now.Truncate(time.Hour)) || e.slug != g.Slug {
+	if !ok || e.gen != c.gen(g.ID) || (!e.until.IsZero() && !now.Before(e.until)) || e.slug != g.Slug {
 		return cachedBoard{}, false
 	}
 	return e, true
+}
+
+// goalsValidUntil is when the first of gs' "days of progress" read at now changes (zero:
+// never).
+func goalsValidUntil(gs []store.Goal, now time.Time) time.Time {
+	var until time.Time
+	for _, g := range gs {
+		if t := g.DaysChangeAt(now); !t.IsZero() && (until.IsZero() || t.Before(until)) {
+			until = t
+		}
+	}
+	return until
 }
 
 func (c *boardCache) put(groupID int64, e cachedBoard) { c.boards.Add(groupID, e) }

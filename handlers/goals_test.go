@@ -359,6 +359,37 @@ func TestGoalBoardVisibilityChangesAndLeaving(t *testing.T) {
 	expectStatus(t, "share with a foreign group", f.ana.PostForm(gp(id, "/edit"), edit), 422, "only with a group you belong to")
 }
 
+// The board's "days of progress" is exact: it turns from 1 to 2 at 36 hours of progress
+// (rounded to the nearest day), between two views a few minutes apart in the same hour, with
+// the board cached in between.
+func TestGoalBoardDaysOfProgressIsExact(t *testing.T) {
+	f := newGoalFixture(t)
+	now := f.app.Clock.Now()
+	f.advance(now.Truncate(time.Hour).Add(90 * time.Minute).Sub(now)) // to hh:30, so the views below share an hour
+	id := f.walkGoal("group", false)
+	days := func(when string) string {
+		t.Helper()
+		card := f.cat.Get("/groups/walkers/goals").Doc(t).Find(fmt.Sprintf("#goal-card-%d", id))
+		if card.Length() != 1 {
+			t.Fatalf("%s: the goal is not on the board", when)
+		}
+		_, after, _ := strings.Cut(card.Find("p.muted").Text(), "· ")
+		_, after, _ = strings.Cut(after, "· ")
+		return strings.Join(strings.Fields(after), " ")
+	}
+	f.advance(36*time.Hour - 2*time.Minute)
+	if got := days("before"); got != "1 day of progress" {
+		t.Fatalf("at 35h58m: %q", got)
+	}
+	if got := days("before, cached"); got != "1 day of progress" {
+		t.Fatalf("at 35h58m, again: %q", got)
+	}
+	f.app.Clock.Advance(4 * time.Minute) // nothing written in between: only time passed
+	if got := days("after"); got != "2 days of progress" {
+		t.Fatalf("at 36h02m: %q", got)
+	}
+}
+
 // Reactions, comments, comments off, deleting comments.
 func TestGoalEncouragement(t *testing.T) {
 	f := newGoalFixture(t)
@@ -437,5 +468,86 @@ func TestGoalBadInput(t *testing.T) {
 	}
 	if rs, _ := f.app.Store.GoalReactions(context.Background(), id, 0); rs[0].Count != 0 {
 		t.Errorf("a member who cannot see the goal reacted to it")
+	}
+}
+
+// A buddy who no longer shares a group with the goal's owner loses access at once: every
+// route of a private goal answers them the 404 of a missing goal, the goal leaves their
+// lists, the news they had of it is hidden and no more reaches them. The buddy is kept,
+// dormant: the owner is told, may keep them on an edit, and access comes back when the
+// two share a group again.
+func TestGoalFormerBuddyLosesAccess(t *testing.T) {
+	f := newGoalFixture(t)
+	priv := f.walkGoal("private", true) // ana's, ben her buddy; both in walkers only
+	ms := f.milestones(priv)
+	expectStatus(t, "check", post(f.ana, gp(priv, fmt.Sprintf("/milestones/%d/check", ms[0].ID)), url.Values{}), 303)
+	if n := f.unread("ben"); n != 1 {
+		t.Fatalf("buddy unread before: %d", n)
+	}
+	expectStatus(t, "buddy sees", f.ben.Get(gp(priv, "")), 200, "Walk every morning")
+
+	expectStatus(t, "ben leaves", post(f.ben, "/groups/walkers/leave", url.Values{}), 303)
+
+	m := ms[1].ID
+	for _, rt := range []struct{ method, path string }{
+		{"GET", ""}, {"GET", "/edit"}, {"POST", "/edit"}, {"POST", "/milestones"},
+		{"POST", fmt.Sprintf("/milestones/%d/edit", m)}, {"POST", fmt.Sprintf("/milestones/%d/delete", m)},
+		{"POST", fmt.Sprintf("/milestones/%d/move", m)}, {"POST", fmt.Sprintf("/milestones/%d/check", m)},
+		{"POST", "/updates"}, {"POST", "/state"}, {"POST", "/comments/setting"}, {"POST", "/react"},
+		{"POST", "/comments"}, {"POST", "/comments/999999/delete"},
+	} {
+		form := url.Values{"title": {"Hijacked"}, "visibility": {"members"}, "note": {"x"}, "body": {"x"}, "kind": {"clap"}, "action": {"pause"}}
+		var r, missing *handlerstest.Response
+		if rt.method == "GET" {
+			r, missing = f.ben.Get(gp(priv, rt.path)), f.ben.Get(gp(999999, rt.path))
+		} else {
+			r, missing = post(f.ben, gp(priv, rt.path), form), post(f.ben, gp(999999, rt.path), form)
+		}
+		if r.Status != http.StatusNotFound || missing.Status != http.StatusNotFound || r.Body != missing.Body {
+			t.Errorf("%s %s as the former buddy: %d (missing goal %d, same body %v), want the same 404",
+				rt.method, rt.path, r.Status, missing.Status, r.Body == missing.Body)
+		}
+	}
+	if body := f.ben.Get("/goals").Body; strings.Contains(body, gp(priv, "\"")) {
+		t.Error("the former buddy's /goals still lists the goal")
+	}
+	// The news they had is hidden (the bell too), and no more comes.
+	if n, ns := f.unread("ben"), f.notices("ben"); n != 0 || len(ns) != 0 {
+		t.Errorf("the former buddy still has news of the goal: %d unread, %+v", n, ns)
+	}
+	if doc := f.ben.Get("/goals").Doc(t); doc.Find("#bell").AttrOr("data-unread", "") != "0" {
+		t.Errorf("the bell still counts news of the goal: %q", doc.Find("#bell").AttrOr("data-unread", ""))
+	}
+	expectStatus(t, "check again", post(f.ana, gp(priv, fmt.Sprintf("/milestones/%d/check", ms[1].ID)), url.Values{}), 303)
+	if n, ns := f.unread("ben"), f.notices("ben"); n != 0 || len(ns) != 0 {
+		t.Errorf("a milestone reached the former buddy: %d unread, %+v", n, ns)
+	}
+	if body := f.ben.Get("/notifications").Body; strings.Contains(body, "Walk every morning") {
+		t.Error("the goal's title still reaches the former buddy")
+	}
+
+	// The owner is told; the buddy is kept, dormant, and an edit may keep them.
+	expectStatus(t, "owner's page", f.ana.Get(gp(priv, "")), 200, "no longer shares a group with you")
+	if opt := f.ana.Get(gp(priv, "/edit")).Doc(t).Find(`#f-buddy_id option[selected]`); opt.AttrOr("value", "") != fmt.Sprint(f.id["ben"]) {
+		t.Errorf("the edit form drops the dormant buddy: selected %q", opt.AttrOr("value", ""))
+	}
+	expectStatus(t, "edit keeping the buddy", post(f.ana, gp(priv, "/edit"), url.Values{"title": {"Walk every day"}, "visibility": {"private"},
+		"buddy_id": {fmt.Sprint(f.id["ben"])}}), 303)
+	if g := f.load(priv); g.BuddyID != f.id["ben"] || g.BuddyShares {
+		t.Fatalf("after the edit: buddy %d, shares %v", g.BuddyID, g.BuddyShares)
+	}
+	// Choosing someone who shares no group is still refused.
+	expectStatus(t, "a stranger as buddy", post(f.ana, gp(priv, "/edit"), url.Values{"title": {"Walk every day"}, "visibility": {"private"},
+		"buddy_id": {fmt.Sprint(f.id["dan"])}}), 422)
+
+	// Sharing a group again wakes the buddy up.
+	expectStatus(t, "ben joins again", post(f.ben, "/groups/walkers/join", url.Values{"accept_guidelines": {"yes"}}), 303)
+	if g, err := f.app.Store.GoalFor(context.Background(), priv, f.id["ben"]); err != nil || !g.BuddyShares {
+		t.Fatalf("after joining again: %+v, %v", g, err)
+	}
+	expectStatus(t, "buddy again", f.ben.Get(gp(priv, "")), 200, "Walk every day")
+	// What happened while they were dormant never reached them: only the first step's news.
+	if ns := f.notices("ben"); len(ns) != 1 || ns[0].Items != 1 || ns[0].Detail != ms[0].Title {
+		t.Errorf("news written while the buddy was dormant: %+v", ns)
 	}
 }

@@ -203,6 +203,65 @@ func TestLibraryHelpedIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestLibraryHelpedSwapsInPlace: with HTMX the button answers with the #helped section only
+// (count and aria-pressed updated, no reload, no redirect); the section's form is a toggle
+// that works without JavaScript too (plain POST, redirect back, the page shows the state).
+func TestLibraryHelpedSwapsInPlace(t *testing.T) {
+	la := newLibraryApp(t)
+	la.resource(t, "useful", "Useful", "Useful text.", "self-care", store.ResourcePublished, 0)
+	if r := la.bob.PostForm("/resources/useful/helped", nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("bob helped: %d", r.Status)
+	}
+	form := la.ann.Get("/resources/useful").Doc(t).Find("#helped form")
+	btn := form.Find("button#helped-button")
+	if form.AttrOr("hx-post", "") != "/resources/useful/helped" || form.AttrOr("hx-target", "") != "#helped" ||
+		form.AttrOr("hx-swap", "") != "outerHTML" || btn.AttrOr("aria-pressed", "") != "false" ||
+		form.Find(`input[name="helped"]`).AttrOr("value", "") != "1" {
+		t.Fatalf("helped form before: %s", la.ann.Get("/resources/useful").Body)
+	}
+	press := func(value string) *goquery.Document {
+		t.Helper()
+		r := la.ann.PostRaw("/resources/useful/helped", url.Values{"_csrf": {la.ann.CSRF()}, "helped": {value}},
+			http.Header{"Hx-Request": {"true"}})
+		if r.Status != http.StatusOK || r.Header.Get("HX-Redirect") != "" || strings.Contains(r.Body, "<html") {
+			t.Fatalf("htmx press %s: %d %q %.300s", value, r.Status, r.Header.Get("HX-Redirect"), r.Body)
+		}
+		d := r.Doc(t)
+		if d.Find("section#helped").Length() != 1 || d.Find("nav").Length() != 0 {
+			t.Fatalf("htmx press %s: not the #helped section alone: %.500s", value, r.Body)
+		}
+		return d
+	}
+	d := press("1")
+	if got := strings.TrimSpace(d.Find(".helped-count").Text()); got != "2" ||
+		d.Find("#helped-button").AttrOr("aria-pressed", "") != "true" || d.Find(`input[name="helped"]`).AttrOr("value", "") != "0" {
+		t.Fatalf("after pressing: count %q, %s", got, d.Find("#helped").Text())
+	}
+	d = press("1") // a double click: still one mark
+	if got := strings.TrimSpace(d.Find(".helped-count").Text()); got != "2" {
+		t.Fatalf("after pressing twice: count %q", got)
+	}
+	d = press("0") // released
+	if got := strings.TrimSpace(d.Find(".helped-count").Text()); got != "1" || d.Find("#helped-button").AttrOr("aria-pressed", "") != "false" {
+		t.Fatalf("after releasing: count %q", got)
+	}
+	// Without JavaScript: a plain POST, a redirect, the page with the new state.
+	r := la.ann.PostForm("/resources/useful/helped", url.Values{"helped": {"1"}})
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/resources/useful#helped" {
+		t.Fatalf("plain press: %d %q", r.Status, r.Header.Get("Location"))
+	}
+	page := la.ann.Get("/resources/useful").Doc(t)
+	if got := strings.TrimSpace(page.Find(".helped-count").Text()); got != "2" || page.Find("#helped-button").AttrOr("aria-pressed", "") != "true" {
+		t.Fatalf("page after plain press: count %q", got)
+	}
+	if r := la.ann.PostForm("/resources/useful/helped", url.Values{"helped": {"0"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("plain release: %d", r.Status)
+	}
+	if got := strings.TrimSpace(la.admin.Get("/resources/useful").Doc(t).Find(".helped-count").Text()); got != "1" {
+		t.Fatalf("count after plain release %q", got)
+	}
+}
+
 func TestLibraryToolkitIsPrivateOnEveryRoute(t *testing.T) {
 	la := newLibraryApp(t)
 	la.resource(t, "first", "First", "First text.", "self-care", store.ResourcePublished, 0)

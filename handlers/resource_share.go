@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -82,7 +84,7 @@ func (h *Handler) ResourceShare(c echo.Context) error {
 		return authzError(authz.ErrNoSession)
 	}
 	nm := store.NewMessage{GroupID: g.ID, SessionID: sess.ID, AuthorID: u.ID, AuthorName: u.DisplayName,
-		ClientID: shareClientID(), Body: r.Title, ResourceID: r.ID}
+		ClientID: shareClientID(c.FormValue("share_token"), g.ID), Body: r.Title, ResourceID: r.ID}
 	if _, err := h.chat.Post(ctx, nm); err != nil {
 		if chat.IsRefusal(err) {
 			return &Error{Code: http.StatusUnprocessableEntity, Message: err.Error()}
@@ -92,9 +94,24 @@ func (h *Handler) ResourceShare(c echo.Context) error {
 	return redirect(c, "/groups/"+g.Slug)
 }
 
-// shareClientID is a fresh idempotency key for a shared card (chat.ValidClientID).
-func shareClientID() string {
+// newShareToken is the idempotency token the resource page puts in its share form, one per
+// rendering of the page: a double click, a resubmission or a retry of that form posts one
+// card, while sharing again from a freshly loaded page posts another, as the member meant.
+func newShareToken() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// shareClientID is the shared card's idempotency key in the chat's durable path (the
+// client_id a browser makes for a chat message, unique per author): derived from the
+// form's token and the group, so one form shared into two groups posts two cards, and the
+// same submission twice posts one (the store answers the second with the first). A form
+// without a valid token (a page from before tokens) gets a fresh key.
+func shareClientID(token string, groupID int64) string {
+	if !chat.ValidClientID(token) {
+		token = newShareToken()
+	}
+	sum := sha256.Sum256([]byte("share\x00" + token + "\x00" + strconv.FormatInt(groupID, 10)))
+	return "share-" + base64.RawURLEncoding.EncodeToString(sum[:18])
 }

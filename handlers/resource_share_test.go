@@ -228,3 +228,71 @@ func TestResourceShareGoesThroughThePostPath(t *testing.T) {
 		t.Fatalf("a blocked share wrote %d messages", len(n))
 	}
 }
+
+// TestResourceShareIsIdempotent: the share form carries a token made with the page; the same
+// submission twice (a double click, a resubmission, the HTMX post and a retry) posts one
+// card, while the same form into another group, or a form from a freshly loaded page, posts
+// another. The button is disabled while the post is in flight.
+func TestResourceShareIsIdempotent(t *testing.T) {
+	app := newChatApp(t)
+	app.Member("admin")
+	ana := app.Member("ana")
+	ctx := context.Background()
+	if _, err := app.Store.CreateResource(ctx, store.ResourceInput{Slug: "box-breathing", Title: "Box breathing",
+		Summary: "Four counts.", Body: "Breathe in for four.", Category: "coping-skills"}, userID(t, app, "ana"), store.ResourcePublished); err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, ana, "welcome")
+	if _, err := app.Store.CreateGroup(ctx, store.GroupInput{Slug: "second", Name: "Second", Visibility: store.Public}, userID(t, app, "admin")); err != nil {
+		t.Fatal(err)
+	}
+	joinGroup(t, ana, "second")
+	cards := func(slug string) int {
+		t.Helper()
+		m, err := app.Store.MessagesAfter(ctx, groupIDOf(t, app, slug), 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(m)
+	}
+	token := func() string {
+		t.Helper()
+		form := ana.Get("/resources/box-breathing").Doc(t).Find("#share form")
+		if form.AttrOr("hx-disabled-elt", "") != "find button" || form.Find(`button[type="submit"]`).Length() != 1 {
+			t.Fatal("the share form does not disable its button while in flight")
+		}
+		tok := form.Find(`input[name="share_token"]`).AttrOr("value", "")
+		if len(tok) < 16 {
+			t.Fatalf("share token %q", tok)
+		}
+		return tok
+	}
+	first := token()
+	form := url.Values{"group": {"welcome"}, "share_token": {first}}
+	if s := ana.PostForm("/resources/box-breathing/share", form); s.Status != http.StatusSeeOther {
+		t.Fatalf("share: %d %.300s", s.Status, s.Body)
+	}
+	hx := http.Header{"Hx-Request": {"true"}}
+	form.Set("_csrf", ana.CSRF())
+	if s := ana.PostRaw("/resources/box-breathing/share", form, hx); s.Status != http.StatusNoContent || s.Header.Get("HX-Redirect") != "/groups/welcome" {
+		t.Fatalf("the same share again (htmx): %d %q", s.Status, s.Header.Get("HX-Redirect"))
+	}
+	if n := cards("welcome"); n != 1 {
+		t.Fatalf("two identical submissions posted %d cards", n)
+	}
+	// The same form into another group is another card.
+	if s := ana.PostForm("/resources/box-breathing/share", url.Values{"group": {"second"}, "share_token": {first}}); s.Status != http.StatusSeeOther {
+		t.Fatalf("share into second: %d", s.Status)
+	}
+	// Sharing again from a newly loaded page is meant: another card.
+	second := token()
+	if second == first {
+		t.Fatal("two page loads got the same token")
+	}
+	if s := ana.PostForm("/resources/box-breathing/share", url.Values{"group": {"welcome"}, "share_token": {second}}); s.Status != http.StatusSeeOther {
+		t.Fatalf("share again: %d", s.Status)
+	}
+	if w, s := cards("welcome"), cards("second"); w != 2 || s != 1 {
+		t.Fatalf("cards: welcome %d (want 2), second %d (want 1)", w, s)
+	}
+}

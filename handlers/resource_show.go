@@ -21,8 +21,10 @@ type resourcePage struct {
 	// Reviews are the moderators' decisions, for its author and moderators while it is not
 	// published.
 	Reviews []store.Review
-	// ShareGroups are the viewer's groups they may post to, for "share into a group".
+	// ShareGroups are the viewer's groups they may post to, for "share into a group";
+	// ShareToken makes that form's submissions idempotent (newShareToken).
 	ShareGroups []shareGroup
+	ShareToken  string
 }
 
 // ResourceShow is a resource's page: its content warning first, then the text, "this
@@ -51,6 +53,7 @@ func (h *Handler) ResourceShow(c echo.Context) error {
 			if d.ShareGroups, err = h.shareGroups(c, u); err != nil {
 				return internal(err)
 			}
+			d.ShareToken = newShareToken()
 		}
 		if !r.Published() {
 			if d.Reviews, err = h.store.ResourceReviews(ctx, r.ID); err != nil {

@@ -60,6 +60,7 @@ func (h *Handler) Router() *echo.Echo {
 	goals.POST("/:id/comments/setting", h.GoalComments)
 	goals.GET("/:id/comments/:cid/report", h.GoalCommentReportForm)
 	goals.POST("/:id/comments/:cid/report", h.GoalCommentReport)
+	app.GET("/members/:id", h.MemberShow, requireUser)
 
 	notes := app.Group("/notifications", requireUser)
 	notes.GET("", h.Notifications)

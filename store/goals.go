@@ -32,18 +32,23 @@ const (
 
 // Goal is a member's goal.
 type Goal struct {
-	ID          int64
-	UserID      int64
-	OwnerName   string
-	Title       string
-	Why         string
-	TargetDate  string // YYYY-MM-DD or ""
-	Visibility  GoalVisibility
-	GroupID     int64 // the group it is shared with (GoalGroup)
-	GroupName   string
-	GroupSlug   string
-	BuddyID     int64
-	BuddyName   string
+	ID         int64
+	UserID     int64
+	OwnerName  string
+	Title      string
+	Why        string
+	TargetDate string // YYYY-MM-DD or ""
+	Visibility GoalVisibility
+	GroupID    int64 // the group it is shared with (GoalGroup)
+	GroupName  string
+	GroupSlug  string
+	BuddyID    int64
+	BuddyName  string
+	// BuddyShares: the buddy and the owner share a group now. A buddy is chosen among the
+	// owner's peers; once they share no group any more the buddy is kept, dormant: they
+	// neither see the goal as its buddy nor hear of it, until the two share a group again
+	// or the owner chooses another (the owner is told on the goal's page).
+	BuddyShares bool
 	State       GoalState
 	CommentsOff bool
 	CreatedAt   time.Time
@@ -72,6 +77,27 @@ func (g Goal) DaysOfProgress(now time.Time) int {
 		d = 1
 	}
 	return d
+}
+
+// DaysChangeAt is the first instant after now at which DaysOfProgress changes, or the zero
+// time if it never will (the goal is not running), so a cache of it can last exactly that
+// long.
+func (g Goal) DaysChangeAt(now time.Time) time.Time {
+	if g.ActiveSince.IsZero() {
+		return time.Time{}
+	}
+	base := now // from here on the total grows with the clock
+	if base.Before(g.ActiveSince) {
+		base = g.ActiveSince
+	}
+	const day, half = 86_400_000, 43_200_000
+	total := g.ActiveMS + base.Sub(g.ActiveSince).Milliseconds()
+	if total <= 0 { // 0 days, and 1 as soon as any time has passed
+		return base.Add(time.Millisecond)
+	}
+	d := max((total+half)/day, 1) // the days shown: rounded, and at least one
+	next := (d+1)*day - half      // where (total + day/2) / day reaches d+1
+	return base.Add(time.Duration(next-total) * time.Millisecond)
 }
 
 // Percent is how much of the goal's milestones are done, 0 to 100.
@@ -156,20 +182,38 @@ var (
 	ErrGoalState  = errors.New("store: not possible in the goal's state")
 )
 
-const goalColumns = `g.id, g.user_id, u.display_name, g.title, g.why, g.target_date, g.visibility,
+// goalColumns are a goal's columns, with whether its buddy shares a group with its owner.
+var goalColumns = `g.id, g.user_id, u.display_name, g.title, g.why, g.target_date, g.visibility,
 	COALESCE(g.group_id, 0), COALESCE(gr.name, ''), COALESCE(gr.slug, ''), COALESCE(g.buddy_id, 0), COALESCE(b.display_name, ''),
 	g.state, g.comments_off, g.created_at, g.updated_at, g.active_ms, COALESCE(g.active_since, 0), g.restarts,
-	g.milestone_count, g.done_count`
+	g.milestone_count, g.done_count, ` + sharesGroupSQL("g.user_id", "g.buddy_id")
 
 const goalFrom = ` FROM goals g JOIN users u ON u.id = g.user_id
 	LEFT JOIN groups gr ON gr.id = g.group_id LEFT JOIN users b ON b.id = g.buddy_id`
+
+// sharesGroupSQL is the SQL condition that members a and b (column names or parameters)
+// belong to a group together: a walk of a's memberships (memberships_user), each checked by
+// the primary key (group_id, user_id).
+func sharesGroupSQL(a, b string) string {
+	return `EXISTS (SELECT 1 FROM memberships sa JOIN memberships sb ON sb.group_id = sa.group_id AND sb.user_id = ` + b +
+		` WHERE sa.user_id = ` + a + `)`
+}
+
+// ShareAGroup reports whether members a and b belong to a group together.
+func (s *Store) ShareAGroup(ctx context.Context, a, b int64) (bool, error) {
+	var yes bool
+	if err := s.r.QueryRowContext(ctx, `SELECT `+sharesGroupSQL("CAST(?1 AS INTEGER)", "CAST(?2 AS INTEGER)"), a, b).Scan(&yes); err != nil {
+		return false, fmt.Errorf("check a shared group: %w", err)
+	}
+	return yes, nil
+}
 
 func scanGoal(row interface{ Scan(...any) error }, extra ...any) (Goal, error) {
 	var g Goal
 	var created, updated, since int64
 	err := row.Scan(append([]any{&g.ID, &g.UserID, &g.OwnerName, &g.Title, &g.Why, &g.TargetDate, &g.Visibility,
 		&g.GroupID, &g.GroupName, &g.GroupSlug, &g.BuddyID, &g.BuddyName, &g.State, &g.CommentsOff,
-		&created, &updated, &g.ActiveMS, &since, &g.Restarts, &g.Milestones, &g.Done}, extra...)...)
+		&created, &updated, &g.ActiveMS, &since, &g.Restarts, &g.Milestones, &g.Done, &g.BuddyShares}, extra...)...)
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
 	if since != 0 {
 		g.ActiveSince = fromMS(since)
@@ -229,7 +273,7 @@ func (s *Store) GoalsOf(ctx context.Context, userID int64) ([]Goal, error) {
 // out.
 func (s *Store) GoalsSharedWith(ctx context.Context, viewerID int64, limit int) ([]Goal, error) {
 	return s.goalsQuery(ctx, ` WHERE g.user_id <> ?1 AND g.state <> 'archived' AND (
-		g.visibility = 'members' OR g.buddy_id = ?1 OR (g.visibility = 'group'
+		g.visibility = 'members' OR (g.buddy_id = ?1 AND `+sharesGroupSQL("g.user_id", "?1")+`) OR (g.visibility = 'group'
 		AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = g.group_id AND m.user_id = ?1)
 		AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = g.group_id AND m.user_id = g.user_id)))
 		ORDER BY g.updated_at DESC LIMIT ?2`, viewerID, limit)
@@ -313,8 +357,9 @@ func (s *Store) Milestones(ctx context.Context, goalID int64) ([]Milestone, erro
 }
 
 // checkGoalInput checks, inside the writing transaction, that the shared group is one of
-// the owner's and that the buddy shares a group with them.
-func checkGoalInput(ctx context.Context, tx *sql.Tx, owner int64, in GoalInput) error {
+// the owner's and that the buddy shares a group with them. keep is the goal's buddy so far:
+// keeping them is allowed even while they are dormant (no group shared any more).
+func checkGoalInput(ctx context.Context, tx *sql.Tx, owner int64, in GoalInput, keep int64) error {
 	var ok bool
 	if in.Visibility == GoalGroup {
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE group_id = ? AND user_id = ?)`,
@@ -325,7 +370,7 @@ func checkGoalInput(ctx context.Context, tx *sql.Tx, owner int64, in GoalInput) 
 			return ErrGoalGroup
 		}
 	}
-	if in.BuddyID != 0 {
+	if in.BuddyID != 0 && in.BuddyID != keep {
 		if in.BuddyID == owner {
 			return ErrGoalBuddy
 		}
@@ -352,7 +397,7 @@ func (s *Store) CreateGoal(ctx context.Context, owner int64, in GoalInput, miles
 	now := ms(s.Now())
 	var id int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		if err := checkGoalInput(ctx, tx, owner, in); err != nil {
+		if err := checkGoalInput(ctx, tx, owner, in, 0); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO goals (user_id, title, why, target_date, visibility, group_id, buddy_id,
@@ -430,7 +475,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, goalID int64, kind GoalEventKind,
 func (s *Store) UpdateGoal(ctx context.Context, g Goal, in GoalInput) error {
 	var recipients []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		if err := checkGoalInput(ctx, tx, g.UserID, in); err != nil {
+		if err := checkGoalInput(ctx, tx, g.UserID, in, g.BuddyID); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE goals SET title = ?, why = ?, target_date = ?, visibility = ?, group_id = ?,
@@ -609,6 +654,14 @@ func (s *Store) RecordProgress(ctx context.Context, g Goal, p GoalProgress) erro
 			return err
 		}
 		if kind == EventMilestone && g.BuddyID != 0 {
+			// A dormant buddy (no group shared with the owner any more) hears nothing.
+			var shares bool
+			if err := tx.QueryRowContext(ctx, `SELECT `+sharesGroupSQL("CAST(?1 AS INTEGER)", "CAST(?2 AS INTEGER)"), g.UserID, g.BuddyID).Scan(&shares); err != nil {
+				return fmt.Errorf("record progress: check the buddy: %w", err)
+			}
+			if !shares {
+				return nil
+			}
 			ok, err := notifyTx(ctx, tx, Notice{UserID: g.BuddyID, Kind: NoticeBuddyMilestone, GoalID: g.ID, ActorID: g.UserID, Detail: title}, now)
 			if err != nil {
 				return err

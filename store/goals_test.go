@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 type goalWorld struct {
@@ -267,5 +268,31 @@ func TestNotificationSettingsPerKind(t *testing.T) {
 		if got := count(u); got != before+1 {
 			t.Errorf("%s switched on: %d new notifications, want 1", k, got-before)
 		}
+	}
+}
+
+// DaysChangeAt is exactly the next instant DaysOfProgress changes: the count is the same a
+// millisecond before it and different at it.
+func TestGoalDaysChangeAt(t *testing.T) {
+	start := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	for _, g := range []Goal{
+		{ActiveSince: start},
+		{ActiveSince: start, ActiveMS: 5 * 3_600_000},
+		{ActiveSince: start, ActiveMS: 40 * 3_600_000},
+	} {
+		for _, after := range []time.Duration{0, time.Minute, 11 * time.Hour, 12 * time.Hour, 35*time.Hour + 59*time.Minute, 100 * time.Hour} {
+			now := start.Add(after)
+			at := g.DaysChangeAt(now)
+			if !at.After(now) {
+				t.Fatalf("%+v at %v: change at %v is not after now", g, after, at)
+			}
+			before := g.DaysOfProgress(at.Add(-time.Millisecond))
+			if before != g.DaysOfProgress(now) || g.DaysOfProgress(at) == before {
+				t.Fatalf("%+v at %v: days %d until %v, then %d", g, after, before, at.Sub(start), g.DaysOfProgress(at))
+			}
+		}
+	}
+	if at := (Goal{ActiveMS: 86_400_000}).DaysChangeAt(start); !at.IsZero() {
+		t.Fatalf("a paused goal's days never change, got %v", at)
 	}
 }

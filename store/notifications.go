@@ -165,12 +165,13 @@ type Notification struct {
 }
 
 // visibleNotices is the condition that keeps a notification to what its recipient may see
-// now: news of a goal only while they own it or are still its buddy, news made of actors
+// now: news of a goal only while they own it or are still its buddy (sharing a group with
+// its owner: a dormant buddy's past news of it is hidden too), news made of actors
 // only while an actor is left, a mention only while they still belong to the group.
 const visibleNotices = ` FROM notifications n LEFT JOIN goals g ON g.id = n.goal_id LEFT JOIN groups gr ON gr.id = n.group_id
 	WHERE n.user_id = CAST(?1 AS INTEGER) AND (
 		(n.kind IN ('cheer', 'comment') AND g.user_id = n.user_id)
-		OR (n.kind = 'buddy_milestone' AND g.buddy_id = n.user_id)
+		OR (n.kind = 'buddy_milestone' AND g.buddy_id = n.user_id AND ` + "EXISTS (SELECT 1 FROM memberships sa JOIN memberships sb ON sb.group_id = sa.group_id AND sb.user_id = n.user_id WHERE sa.user_id = g.user_id)" + `)
 		OR (n.kind = 'mention' AND EXISTS (SELECT 1 FROM memberships m WHERE m.group_id = n.group_id AND m.user_id = n.user_id))
 		OR n.kind NOT IN ('cheer', 'comment', 'buddy_milestone', 'mention'))
 	AND (n.kind NOT IN ('cheer', 'comment', 'buddy_milestone', 'mention')

@@ -18,7 +18,17 @@ import (
 // The library's browse and full-text search sit behind one method, SearchResources, so a
 // PostgreSQL version (tsvector, ts_rank, ts_headline) can replace the SQLite one without
 // touching handlers. SQLite's side: an FTS4 index over title, summary, body and tags
-// (migration 00007), ranked in Go by BM25 from matchinfo, with snippets from snippet().
+// (migrations 00007 and 00017), ranked in Go by BM25 from matchinfo, with snippets from
+// snippet().
+//
+// A search ranks at most searchCandidates matches: the newest ones. A word found in most of
+// the library ("the", or "feel" in a library about feelings) would otherwise cost a
+// matchinfo and a rank for every resource (12 ms over 10,000 resources, against 2 ms for the
+// whole search: BenchmarkSearchResources/every-resource); with the index kept newest first
+// (00017), SQLite reads the newest matches one by one and stops. Such a search says so
+// (SearchResult.Capped: "more than 1,000 match; add a word to narrow it") instead of
+// counting every match, which alone would cost a walk of the whole index. A search matching
+// fewer is ranked and counted exactly, as before.
 
 // Sort orders of the library.
 const (
@@ -29,6 +39,10 @@ const (
 
 // MaxSearchRunes caps the search text; anything longer is cut, not refused.
 const MaxSearchRunes = 200
+
+// searchCandidates is the most matches a search ranks (the newest ones); a variable so a
+// test can lower it.
+var searchCandidates = 1000
 
 // maxSearchTerms caps how many words and phrases of a search are used.
 const maxSearchTerms = 16
@@ -67,6 +81,9 @@ type SearchResult struct {
 	// Searched is false when the text held no word to search for (empty, or only
 	// punctuation and operators): the result is then the browse listing.
 	Searched bool
+	// Capped is set when the search matched more resources than it ranks: Total is then
+	// that cap ("more than Total match"), and the hits are the best of the newest Total.
+	Capped bool
 }
 
 // SearchResources browses (no text) or searches (text) the published library.
@@ -144,6 +161,10 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 	// alone answers. CROSS JOIN keeps the full-text query the outer loop: otherwise SQLite may
 	// walk the resources and run the full-text query once for each.
 	//
+	// Only the newest searchCandidates+1 matches are read (the index keeps each word's
+	// resources newest first, 00017, so SQLite stops there); one more than are ranked tells
+	// whether there were more.
+	//
 	// The matches come back as one row, "id:created:helped:matchinfo-in-hex" joined by
 	// commas: a common word matches thousands of resources, and handing each over as its own
 	// row costs several cgo calls, three times the cost of SQLite building this one string
@@ -156,13 +177,15 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 		qargs = append(qargs, args...)
 	}
 	var packed sql.NullString
+	qargs = append(qargs, searchCandidates+1)
 	if err := s.r.QueryRowContext(ctx, searchMatchesSQL(joined, where), qargs...).Scan(&packed); err != nil {
 		return res, fmt.Errorf("search resources: %w", err)
 	}
-	all, err := unpackMatches(packed.String, strings.Count(match, `"`)/2)
+	all, capped, err := unpackMatches(packed.String, strings.Count(match, `"`)/2, searchCandidates)
 	if err != nil {
 		return res, fmt.Errorf("search resources: %w", err)
 	}
+	res.Capped = capped
 	slices.SortFunc(all, func(a, b ranked) int {
 		switch q.Sort {
 		case SortHelpful:
@@ -197,11 +220,16 @@ func (s *Store) searchResources(ctx context.Context, q SearchQuery, match, where
 		ids[i] = x.id
 	}
 	idJSON, _ := json.Marshal(ids)
+	// The docid range lets FTS4 start and stop its walk of the matches at the page's
+	// newest and oldest resource, instead of walking every match to find the page's (for
+	// a word in every resource, that walk was most of the search's time).
 	rows, err := s.r.QueryContext(ctx, `
 		SELECT `+resourceColumns+`, snippet(resources_fts, char(1), char(2), '…', -1, 24)
 		FROM resources_fts CROSS JOIN resources r ON r.id = resources_fts.docid LEFT JOIN users u ON u.id = r.author_id
-		WHERE resources_fts MATCH CAST(? AS TEXT) AND resources_fts.docid IN (SELECT value FROM json_each(CAST(? AS TEXT)))`,
-		match, string(idJSON))
+		WHERE resources_fts MATCH CAST(? AS TEXT)
+			AND resources_fts.docid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER)
+			AND resources_fts.docid IN (SELECT value FROM json_each(CAST(? AS TEXT)))`,
+		match, slices.Min(ids), slices.Max(ids), string(idJSON))
 	if err != nil {
 		return res, fmt.Errorf("search resources: snippets: %w", err)
 	}
@@ -238,14 +266,15 @@ func searchMatchesSQL(joined bool, where string) string {
 			FROM resources_fts CROSS JOIN resources r ON r.id = resources_fts.docid
 			WHERE resources_fts MATCH CAST(? AS TEXT) AND ` + where
 	}
-	return `SELECT group_concat(m, ',') FROM (` + sub + ` LIMIT 1000000000)`
+	return `SELECT group_concat(m, ',') FROM (` + sub + ` ORDER BY resources_fts.docid DESC LIMIT CAST(? AS INTEGER))`
 }
 
 // unpackMatches reads the packed matches of searchResources (phrases is how many phrases
-// the query has) and ranks each.
-func unpackMatches(packed string, phrases int) ([]ranked, error) {
+// the query has) and ranks each. The matches come newest first; when there are more than
+// ranks of them, only the first ranks are ranked (and returned first).
+func unpackMatches(packed string, phrases, ranks int) ([]ranked, bool, error) {
 	if packed == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	const cols = len(ftsWeights)
 	width := 1 + phrases*cols // matchinfo 'ny': n, then hits per phrase and column
@@ -263,12 +292,12 @@ func unpackMatches(packed string, phrases int) ([]ranked, error) {
 		x.created, err2 = strconv.ParseInt(created, 10, 64)
 		x.helped, err3 = strconv.Atoi(helped)
 		if !ok1 || !ok2 || !ok3 || errors.Join(err1, err2, err3) != nil || len(info) != width*8 {
-			return nil, fmt.Errorf("unpack match %q", item)
+			return nil, false, fmt.Errorf("unpack match %q", item)
 		}
 		for i := range width {
 			v, err := strconv.ParseUint(info[i*8:i*8+8], 16, 32)
 			if err != nil {
-				return nil, fmt.Errorf("unpack match %q: %w", item, err)
+				return nil, false, fmt.Errorf("unpack match %q: %w", item, err)
 			}
 			// hex() wrote the integers' bytes in the machine's order; read them back so.
 			var b [4]byte
@@ -289,9 +318,26 @@ func unpackMatches(packed string, phrases int) ([]ranked, error) {
 	// matching resource), summed over phrases and weighted columns, with each phrase's
 	// document frequency counted among the matches. A phrase found in most resources gets a
 	// small positive weight instead of a negative one.
+	//
+	// When the search matched more than it ranks, the document frequencies seen among the
+	// ranked ones are a sample: each is scaled as if every resource matched (the most it
+	// can be), so a word in nearly every body weighs nothing there while the same word in a
+	// title still counts.
 	const k1 = 1.2
+	scale := 1.0
+	capped := len(all) > ranks
+	if capped { // the one read past the cap tells only that there were more
+		for i, tf := range hits[ranks*(width-1):] {
+			if tf > 0 {
+				withHit[i%(width-1)]--
+			}
+		}
+		hits, all = hits[:ranks*(width-1)], all[:ranks]
+		scale = docs / float64(ranks)
+	}
 	idf := make([]float64, len(withHit))
 	for i, w := range withHit {
+		w *= scale
 		idf[i] = max(math.Log((docs-w+0.5)/(w+0.5)), 1e-6)
 	}
 	for r := range all {
@@ -304,7 +350,7 @@ func unpackMatches(packed string, phrases int) ([]ranked, error) {
 		}
 		all[r].rank = score
 	}
-	return all, nil
+	return all, capped, nil
 }
 
 // SnippetParts splits a snippet made with \x01 and \x02 around matches into plain text

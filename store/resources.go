@@ -478,6 +478,33 @@ func (s *Store) MarkHelped(ctx context.Context, resourceID, userID int64) (bool,
 	return added, nil
 }
 
+// UnmarkHelped takes back userID's "this helped me" (the button is a toggle). Taking back
+// a mark that is not there changes nothing; it reports whether this call removed one.
+func (s *Store) UnmarkHelped(ctx context.Context, resourceID, userID int64) (bool, error) {
+	var removed bool
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM resource_helped WHERE resource_id = ? AND user_id = ?`, resourceID, userID)
+		if err != nil {
+			return fmt.Errorf("unmark helped: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		removed = true
+		if _, err := tx.ExecContext(ctx, `UPDATE resources SET helped_count = max(helped_count - 1, 0) WHERE id = ?`, resourceID); err != nil {
+			return fmt.Errorf("unmark helped: count: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	if removed {
+		s.announce(Change{Kind: ChangeResource, ResourceID: resourceID, UserID: userID})
+	}
+	return removed, nil
+}
+
 // HasHelped reports whether userID marked the resource as helpful.
 func (s *Store) HasHelped(ctx context.Context, resourceID, userID int64) (bool, error) {
 	var yes bool

@@ -141,6 +141,19 @@ func TestHelpedIsOnePerMember(t *testing.T) {
 	if got, _ := st.ResourceByID(ctx, r.ID); got.HelpedCount != 2 {
 		t.Fatalf("count %d, want 2", got.HelpedCount)
 	}
+	// Taking a mark back is once too; the count follows.
+	for i, u := range []int64{a.ID, a.ID} {
+		removed, err := st.UnmarkHelped(ctx, r.ID, u)
+		if err != nil || removed != (i == 0) {
+			t.Fatalf("unmark %d: removed %v, %v", i, removed, err)
+		}
+	}
+	if got, _ := st.ResourceByID(ctx, r.ID); got.HelpedCount != 1 {
+		t.Fatalf("count after unmark %d, want 1", got.HelpedCount)
+	}
+	if yes, _ := st.HasHelped(ctx, r.ID, a.ID); yes {
+		t.Fatal("still marked after unmark")
+	}
 }
 
 func TestToolkitOrderNotesAndPrivacy(t *testing.T) {
@@ -424,5 +437,66 @@ func clearStarterLibrary(t *testing.T, st *store.Store) {
 		if err := st.DeleteResource(t.Context(), r.ID); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A search that matches more resources than it ranks ranks the newest of them, says it was
+// capped, and pages through those only; the title still outranks the body among them.
+func TestSearchRanksOnlyTheNewestMatches(t *testing.T) {
+	st := open(t)
+	clearStarterLibrary(t, st)
+	defer store.SetSearchCandidates(4)()
+	ctx := t.Context()
+	u, _ := st.CreateUser(ctx, store.NewUser{Username: "ann", DisplayName: "Ann_1"})
+	mk := func(slug, title, body string) {
+		mustCreateResource(t, st, resInput(slug, title, body), u.ID, store.ResourcePublished)
+	}
+	mk("oldest-title", "Slumber first", "Rest.")         // best match, but not among the newest four
+	mk("old-body", "Evening", "You may slumber better.") // not among the newest four
+	mk("body-1", "Morning", "Slumber and the sun.")
+	mk("title-new", "Slumber at last", "Rest well.")
+	mk("body-2", "Noon", "A nap, a slumber.")
+	mk("body-3", "Night", "The slumber of night.")
+	mk("other", "Walking", "Nothing about rest.")
+
+	res, err := st.SearchResources(ctx, store.SearchQuery{Text: "slumber", PerPage: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := hitSlugs(res)
+	if !res.Capped || res.Total != 4 || len(got) != 4 || got[0] != "title-new" || slices.Contains(got, "oldest-title") || slices.Contains(got, "old-body") {
+		t.Fatalf("capped search: capped %v, total %d, hits %v", res.Capped, res.Total, got)
+	}
+	// Paging covers the ranked ones exactly once.
+	seen := map[string]bool{}
+	for p := 1; p <= 3; p++ {
+		page, err := st.SearchResources(ctx, store.SearchQuery{Text: "slumber", PerPage: 3, Page: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range hitSlugs(page) {
+			if seen[s] {
+				t.Fatalf("%s on two pages", s)
+			}
+			seen[s] = true
+		}
+	}
+	if len(seen) != 4 {
+		t.Fatalf("paging saw %v", seen)
+	}
+	// Within the cap a search is counted exactly and not capped; filters apply before the cap.
+	res, err = st.SearchResources(ctx, store.SearchQuery{Text: "rest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Capped || res.Total != 3 {
+		t.Fatalf("rest: capped %v, total %d", res.Capped, res.Total)
+	}
+	res, err = st.SearchResources(ctx, store.SearchQuery{Text: "slumber", Sort: store.SortHelpful, Category: "coping-skills"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Capped || res.Total != 4 {
+		t.Fatalf("slumber, helpful: capped %v, total %d", res.Capped, res.Total)
 	}
 }

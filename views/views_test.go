@@ -61,6 +61,10 @@ func pageData() map[string]any {
 		"mod_message": map[string]any{"Group": group, "M": store.Message{ID: 2, AuthorName: "Ann", Body: "b", CreatedAt: when, HiddenAt: when}},
 		"mod_audit":   map[string]any{"Filter": store.AuditFilter{}, "Entries": []store.AuditEntry{{ID: 1, At: when, Action: "hide", TargetID: 2, GroupID: 1, Reason: "r"}}},
 		"mod_group":   map[string]any{"Group": group, "State": "", "SlowChoices": []int{0, 30}},
+		"member": map[string]any{"ID": int64(2), "DisplayName": "<i>Ann</i>", "Since": "March 2026", "Self": false,
+			"Groups": []store.GroupRef{{Slug: "g", Name: "<i>G</i>"}},
+			"Goals": []map[string]any{{"Goal": store.Goal{ID: 1, UserID: 2, Title: "<i>t</i>", OwnerName: "<i>Ann</i>",
+				Visibility: store.GoalGroup, GroupName: "<i>G</i>", State: store.GoalActive}, "Days": 1, "Percent": 0}}},
 		"notices": map[string]any{"Now": when, "Sanctions": []store.Sanction{{ID: 1, Kind: store.SanctionMute, GroupName: "G", GroupSlug: "g",
 			Reason: "r", CreatedAt: when, ExpiresAt: when.Add(time.Hour)}, {ID: 2, Kind: store.SanctionWarn, Reason: "w", CreatedAt: when,
 			Appeal: &store.Appeal{Note: "please", Outcome: "upheld"}}}},
@@ -207,5 +211,21 @@ func TestSiteNavMarksTheCurrentEntry(t *testing.T) {
 		if !strings.Contains(out, `<script src="/static/h/js/hearth.js" defer></script>`) {
 			t.Errorf("nav %q: head assets missing", nav)
 		}
+	}
+}
+
+// A search that matched more than it ranks says so, and how to narrow it.
+func TestCappedSearchSaysSo(t *testing.T) {
+	r, err := New(func(name string) string { return "/static/h/" + name })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	p := &Page{Data: map[string]any{"Query": "the", "Result": store.SearchResult{Total: 1000, Page: 1, Pages: 84, Searched: true, Capped: true}}}
+	if err := r.Partial(&buf, "resource_results", p); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, "More than 1000 resources match “the”") || !strings.Contains(out, "Add a word to narrow the search") {
+		t.Errorf("capped summary: %s", out)
 	}
 }
