@@ -60,8 +60,8 @@ var (
 // GitHub and Discord have no ID token; the account id comes from their API over TLS with
 // the access token Hearth just obtained from the token endpoint.
 //
-// goth's GitHub session cannot send a PKCE verifier with the code, so for GitHub and
-// Discord Hearth exchanges the code itself with golang.org/x/oauth2 (the library goth uses)
+// goth's GitHub and Discord sessions cannot send a PKCE verifier with the code, so for them
+// Hearth exchanges the code itself with golang.org/x/oauth2 (the library goth uses)
 // and hands the access token to goth's FetchUser.
 type socialProvider struct {
 	name, label string
@@ -89,15 +89,12 @@ type oidcState struct {
 	origin   string // of the authorization endpoint
 }
 
-// pkce reports whether the provider takes a PKCE challenge (S256). GitHub does; Discord
-// documents none. OpenID Connect providers do unless their discovery document lists
-// methods without S256.
+// pkce reports whether the provider takes a PKCE challenge (S256). GitHub and Discord do
+// (Discord's authorization server metadata lists S256); an OpenID Connect provider does
+// unless its discovery document lists methods without S256.
 func (p *socialProvider) pkce() bool {
-	switch p.name {
-	case "github":
+	if p.issuer == "" {
 		return true
-	case "discord":
-		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
