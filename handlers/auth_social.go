@@ -93,10 +93,25 @@ func (h *Handler) beginSocial(c echo.Context, purpose string) error {
 		return internal(err)
 	}
 	// A page without htmx posts the form and follows this redirect, which the browser
-	// checks against the page's form-action; an issuer whose login page turned out to be
-	// on another origin is allowed from now on.
-	h.social.allowFormAction(origin)
+	// checks against the form-action of the page the form was on. An issuer whose login
+	// page turned out (at discovery) to be on another origin is allowed from now on; this
+	// once, such a browser gets a link to follow instead, which form-action does not govern.
+	if !h.social.formActionAllows(origin) {
+		h.social.allowFormAction(origin)
+		if c.Request().Header.Get(HeaderHXRequest) != "true" {
+			pg := h.page(c, "Continue to "+p.label, "login")
+			pg.Data = continueData{Provider: p.label, URL: dest}
+			return h.respond(c, http.StatusOK, "social_continue", "", pg)
+		}
+	}
 	return redirect(c, dest)
+}
+
+// continueData is the page with a link to the provider (see beginSocial).
+type continueData struct {
+	Provider string
+	// URL is the provider's authorization URL Hearth built (https, or http on loopback).
+	URL string
 }
 
 // flowCookieName is the flow cookie's name: __Host- prefixed behind https, so a sibling

@@ -613,3 +613,37 @@ func TestSocialLocalRegistrationOff(t *testing.T) {
 		t.Fatalf("non-admin: %d", r.Status)
 	}
 }
+
+// An OpenID Connect provider whose login page is on another origin than its issuer: the
+// first browser without htmx gets a link to follow (its page's form-action predates
+// discovery); from then on the CSP allows the redirect.
+func TestSocialOIDCLoginPageOnAnotherOrigin(t *testing.T) {
+	var issuer string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": issuer,
+			"authorization_endpoint": strings.Replace(issuer, "127.0.0.1", "localhost", 1) + "/authorize",
+			"token_endpoint":         issuer + "/token", "jwks_uri": issuer + "/jwks", "response_types_supported": []string{"code"}})
+	}))
+	t.Cleanup(srv.Close)
+	issuer = srv.URL
+	app := handlerstest.New(t, func(c *handlers.Config) {
+		c.Social = []handlers.SocialProvider{{Name: "oidc", ClientID: "id", ClientSecret: "secret", Issuer: issuer}}
+	})
+	c := app.Client()
+	login := strings.Replace(issuer, "127.0.0.1", "localhost", 1)
+	if csp := c.Get("/login").Header.Get("Content-Security-Policy"); strings.Contains(csp, login) {
+		t.Fatalf("CSP allows the login page's origin before discovery: %q", csp)
+	}
+	r := c.PostForm("/auth/oidc/login", nil)
+	link, ok := r.Doc(t).Find("#social-continue").Attr("href")
+	if r.Status != http.StatusOK || !ok || !strings.HasPrefix(link, login+"/authorize?") {
+		t.Fatalf("first start: %d, link %q", r.Status, link)
+	}
+	if csp := c.Get("/login").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+issuer+" "+login+";") {
+		t.Fatalf("CSP after discovery: %q", csp)
+	}
+	if r := c.PostForm("/auth/oidc/login", nil); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), login+"/authorize?") {
+		t.Fatalf("second start: %d %q", r.Status, r.Header.Get("Location"))
+	}
+}

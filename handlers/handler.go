@@ -96,7 +96,7 @@ var requiredPages = []string{"home", "error", "login", "register", "account", "a
 	"resources", "resource", "resource_form", "toolkit", "resource_review", "resource_revisions",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
 	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter", "goal", "goal_form", "goal_board",
-	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices", "social_join", "admin_login"}
+	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices", "social_join", "social_continue", "admin_login"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
