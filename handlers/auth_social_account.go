@@ -54,6 +54,7 @@ type loginMethods struct {
 
 type linkedLogin struct {
 	ID        int64
+	Provider  string
 	Label     string
 	Since     time.Time
 	CanRemove bool
@@ -76,7 +77,7 @@ func (h *Handler) loginMethodsOf(ctx context.Context, u *store.User) (*loginMeth
 			label = p.label
 		}
 		linked[i.Provider] = true
-		m.Linked = append(m.Linked, linkedLogin{ID: i.ID, Label: label, Since: i.CreatedAt, CanRemove: m.HasPassword || len(ids) > 1})
+		m.Linked = append(m.Linked, linkedLogin{ID: i.ID, Provider: i.Provider, Label: label, Since: i.CreatedAt, CanRemove: m.HasPassword || len(ids) > 1})
 	}
 	for _, b := range h.providerButtons() {
 		if !linked[b.Name] {
@@ -112,4 +113,23 @@ func (h *Handler) SocialUnlink(c echo.Context) error {
 	}
 	requestLogger(c, h.log).Info("login provider unlinked")
 	return redirect(c, "/account?saved=unlinked#logins")
+}
+
+// linkedProviderButtons lists the configured providers linked to u: the buttons with which
+// a member without a password confirms who they are (a provider login while logged in
+// gives a fresh session and returns to next; the partial "social_buttons" renders them).
+func (h *Handler) linkedProviderButtons(ctx context.Context, u *store.User) ([]providerButton, error) {
+	m, err := h.loginMethodsOf(ctx, u)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	var out []providerButton
+	for _, b := range h.providerButtons() {
+		for _, l := range m.Linked {
+			if l.Provider == b.Name {
+				out = append(out, b)
+			}
+		}
+	}
+	return out, nil
 }
