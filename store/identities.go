@@ -202,6 +202,25 @@ func (s *Store) TakeOAuthFlow(ctx context.Context, stateHash []byte) (OAuthFlow,
 	return f, nil
 }
 
+// DeleteExpiredLoginFlows removes expired OAuth flows and pending sign-ups and returns how
+// many went. Not announced: nothing caches them.
+func (s *Store) DeleteExpiredLoginFlows(ctx context.Context) (int64, error) {
+	now := ms(s.Now())
+	var n int64
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM oauth_flows WHERE expires_at <= ?`, `DELETE FROM pending_identities WHERE expires_at <= ?`} {
+			res, err := tx.ExecContext(ctx, q, now)
+			if err != nil {
+				return fmt.Errorf("delete expired login flows: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		return nil
+	})
+	return n, err
+}
+
 // PendingIdentity is a provider account that came back to a browser without a Hearth
 // account, while its owner chooses a display name.
 type PendingIdentity struct {

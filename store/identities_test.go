@@ -189,6 +189,20 @@ func TestOAuthFlowsAreSingleUseAndExpire(t *testing.T) {
 	if _, _, err := st.CreateSocialUser(ctx, []byte("b"), store.NewUser{Username: "social-y", DisplayName: "Late"}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("sign-up with an expired pending identity: %v", err)
 	}
+	// The sweep removes the expired sign-up and keeps a live flow (expired flows also go
+	// whenever a new one is created).
+	if err := st.CreateOAuthFlow(ctx, []byte("state-3"), f, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := st.DeleteExpiredLoginFlows(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep removed %d, %v; want the expired sign-up", n, err)
+	}
+	if _, err := st.PendingIdentityFor(ctx, []byte("b")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if _, err := st.TakeOAuthFlow(ctx, []byte("state-3")); err != nil {
+		t.Fatalf("the sweep took a live flow: %v", err)
+	}
 }
 
 func TestLocalRegistrationSetting(t *testing.T) {
