@@ -15,12 +15,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/hearth-community/hearth/handlers"
 	"github.com/hearth-community/hearth/handlers/handlerstest"
+	"github.com/hearth-community/hearth/store"
 )
 
 // oidcFixture is a Hearth with one OpenID Connect provider: a mockoidc server started
@@ -401,6 +403,23 @@ func TestSocialOIDCLinkAndUnlink(t *testing.T) {
 	// Someone else's identity id is not found.
 	if r := n.PostForm("/account/logins/"+strconv.FormatInt(ids[0].ID, 10)+"/unlink", nil); r.Status != http.StatusNotFound {
 		t.Fatalf("unlink a stranger's identity: %d", r.Status)
+	}
+
+	// A suspended member is told so, and gets no session.
+	if r := f.login(n, "nettle-sub", "link", ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("nettle links: %d", r.Status)
+	}
+	nettle, _ := f.app.Store.UserByUsername(ctx, "nettle")
+	admin, _ := f.app.Store.UserByUsername(ctx, "admin")
+	if err := f.app.Store.Suspend(ctx, store.Action{ModeratorID: admin.ID, Reason: "cooling off"}, nettle.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	before = f.written()
+	if r := f.login(f.app.Client(), "nettle-sub", "login", ""); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "suspended") {
+		t.Fatalf("suspended member's provider login: %d", r.Status)
+	}
+	if after := f.written(); after != before {
+		t.Fatalf("a suspended member's login wrote %v -> %v", before, after)
 	}
 }
 
