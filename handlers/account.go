@@ -26,6 +26,9 @@ type accountData struct {
 	TTLDays int
 	// Prefs are the member's display preferences (content warnings open or collapsed).
 	Prefs store.MemberPrefs
+	// Logins is the "Ways to log in" section; nil when no login provider is configured
+	// (auth_social_account.go).
+	Logins *loginMethods
 }
 
 // sessionRow is a session with a device name a member recognises.
@@ -48,7 +51,11 @@ func (h *Handler) accountData(c echo.Context) (*accountData, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &accountData{User: u, Sessions: rows, CurrentID: currentSession(c).ID, Prefs: prefs,
+	logins, err := h.loginMethodsOf(c.Request().Context(), u)
+	if err != nil {
+		return nil, err
+	}
+	return &accountData{User: u, Sessions: rows, CurrentID: currentSession(c).ID, Prefs: prefs, Logins: logins,
 		NameForm: views.NewForm(), PasswordForm: views.NewForm(), TTLDays: int(h.cfg.SessionTTL.Hours() / 24)}, nil
 }
 
@@ -64,6 +71,8 @@ func (h *Handler) Account(c echo.Context) error {
 		d.Saved = "password"
 	case "cw":
 		d.Saved = "cw"
+	case "linked", "unlinked": // back from adding or removing a login provider
+		d.Saved = c.QueryParam("saved")
 	}
 	return h.renderAccount(c, http.StatusOK, d)
 }

@@ -18,11 +18,17 @@ type authPage struct {
 	// Invited is set when Next is an invite link. The page says so without naming the
 	// group: a logged-out visitor's token is never looked up.
 	Invited bool
+	// Providers are the configured login providers (auth_social_account.go); none: the
+	// pages show nothing about social login.
+	Providers []providerButton
+	// LocalOpen: registering with a username and password is open (the register page).
+	LocalOpen bool
 }
 
 // newAuthPage builds the page data for a checked next path.
-func newAuthPage(next string) authPage {
-	return authPage{Next: next, Invited: strings.HasPrefix(next, "/invites/")}
+func (h *Handler) newAuthPage(c echo.Context, next string) (authPage, error) {
+	open, err := h.localRegistrationOpen(c.Request().Context())
+	return authPage{Next: next, Invited: strings.HasPrefix(next, "/invites/"), Providers: h.providerButtons(), LocalOpen: open}, err
 }
 
 // LoginForm shows the login form.
@@ -34,7 +40,11 @@ func (h *Handler) LoginForm(c echo.Context) error {
 	p := h.page(c, "Log in", "login")
 	p.Form = views.NewForm()
 	p.Form.Values["next"] = next
-	p.Data = newAuthPage(next)
+	d, err := h.newAuthPage(c, next)
+	if err != nil {
+		return internal(err)
+	}
+	p.Data = d
 	return h.respond(c, http.StatusOK, "login", "", p)
 }
 
@@ -80,7 +90,11 @@ func (h *Handler) Login(c echo.Context) error {
 	}
 	p := h.page(c, "Log in", "login")
 	p.Form = f
-	p.Data = newAuthPage(f.Values["next"])
+	d, err := h.newAuthPage(c, f.Values["next"])
+	if err != nil {
+		return internal(err)
+	}
+	p.Data = d
 	return h.respond(c, http.StatusUnprocessableEntity, "login", "login_form", p)
 }
 

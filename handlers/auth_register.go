@@ -20,7 +20,11 @@ func (h *Handler) RegisterForm(c echo.Context) error {
 	p := h.page(c, "Join Hearth", "register")
 	p.Form = views.NewForm()
 	p.Form.Values["next"] = next
-	p.Data = newAuthPage(next)
+	d, err := h.newAuthPage(c, next)
+	if err != nil {
+		return internal(err)
+	}
+	p.Data = d
 	return h.respond(c, http.StatusOK, "register", "", p)
 }
 
@@ -28,6 +32,12 @@ func (h *Handler) RegisterForm(c echo.Context) error {
 // (an invite link, say), or to the groups. The first account on a fresh install becomes
 // admin.
 func (h *Handler) Register(c echo.Context) error {
+	switch open, err := h.localRegistrationOpen(c.Request().Context()); {
+	case err != nil:
+		return internal(err)
+	case !open:
+		return &Error{Code: http.StatusForbidden, Message: "Registering with a username and password is turned off here. Please join with one of the accounts offered on the Join page."}
+	}
 	f := views.NewForm()
 	for _, k := range []string{"username", "display_name", "email"} {
 		f.Values[k] = strings.TrimSpace(c.FormValue(k))
@@ -80,6 +90,10 @@ func (h *Handler) Register(c echo.Context) error {
 	}
 	p := h.page(c, "Join Hearth", "register")
 	p.Form = f
-	p.Data = newAuthPage(f.Values["next"])
+	d, err := h.newAuthPage(c, f.Values["next"])
+	if err != nil {
+		return internal(err)
+	}
+	p.Data = d
 	return h.respond(c, http.StatusUnprocessableEntity, "register", "register_form", p)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/hearth-community/hearth/handlers"
 	"github.com/hearth-community/hearth/handlers/handlerstest"
 	"github.com/hearth-community/hearth/store"
 )
@@ -92,6 +93,7 @@ const (
 	s201    = http.StatusCreated
 	s204    = http.StatusNoContent
 	s409    = http.StatusConflict
+	s400    = http.StatusBadRequest
 )
 
 var groupRoutes = []groupRoute{
@@ -215,6 +217,17 @@ var siteRoutes = []siteRoute{
 	{"GET", "/login", nil, s200, get303, get303, get303},
 	{"POST", "/login", url.Values{}, s422, s422, s422, s422},
 	{"GET", "/account", nil, get303, s200, s200, s200},
+	// Social login, with GitHub configured (no request reaches GitHub here). Starting sends
+	// the browser to the provider; a callback without a flow of this browser is refused;
+	// the choose-a-name step needs a pending sign-up; the whole flow is in auth_social_test.
+	{"POST", "/auth/:provider/login", url.Values{}, get303, get303, get303, get303},
+	{"POST", "/auth/:provider/link", url.Values{}, post401, get303, get303, get303},
+	{"GET", "/auth/:provider/callback", nil, s400, s400, s400, s400},
+	{"GET", "/auth/join", nil, s400, get303, get303, get303},
+	{"POST", "/auth/join", url.Values{}, s400, get303, get303, get303},
+	{"POST", "/account/logins/:id/unlink", url.Values{}, post401, s404, s404, s404},
+	{"GET", "/admin/login", nil, get303, s403, s403, s200},
+	{"POST", "/admin/login", url.Values{"local_registration": {"open"}}, post401, s403, s403, get303},
 	{"POST", "/account/sessions/999999/end", url.Values{}, post401, s404, s404, s404},
 	{"POST", "/account/name", url.Values{}, post401, s422, s422, s422},
 	{"POST", "/account/password", url.Values{}, post401, s422, s422, s422},
@@ -456,7 +469,9 @@ func TestAuthorizationPrivateGroupParity(t *testing.T) {
 }
 
 func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
-	app := handlerstest.New(t)
+	app := handlerstest.New(t, func(c *handlers.Config) {
+		c.Social = []handlers.SocialProvider{{Name: "github", ClientID: "matrix-client", ClientSecret: "matrix-secret"}}
+	})
 	ctx := context.Background()
 	admin := app.Member("admin")
 	mod := app.Member("moderator")
@@ -475,7 +490,7 @@ func TestAuthorizationMatrixSiteRoutes(t *testing.T) {
 	}
 	path := func(p string) string {
 		return strings.NewReplacer("/static/*", "/static/no-such-asset.css", ":token", "unknown-token", ":id", "999999",
-			":mid", "1", ":cid", "1", ":slug", "matrix-resource", ":user", "999999").Replace(p)
+			":mid", "1", ":cid", "1", ":slug", "matrix-resource", ":user", "999999", ":provider", "github").Replace(p)
 	}
 	for _, rt := range siteRoutes {
 		for _, who := range []struct {

@@ -5,6 +5,7 @@ package handlers
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"sync"
@@ -46,6 +47,9 @@ type Config struct {
 	// ModBreakAfter is how many handled reports in a day make the queue suggest a break
 	// (default 20).
 	ModBreakAfter int
+	// Social are the login providers (GitHub, Google, GitLab, Discord, OpenID Connect) that
+	// are switched on; none means nothing about social login shows (auth_social*.go).
+	Social []SocialProvider
 	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
 	// filled in by New; zero values are the hub's defaults.
 	Chat chat.Options
@@ -79,8 +83,9 @@ type Handler struct {
 	notes     *notifier // the live bell (notify_stream.go)
 	cards     *goalCards
 	boards    *boardCache
-	results   *resultsCache // the rendered results of /resources (resource_list_cache.go)
-	mentions  *mentions     // mention notifications (mention_notify.go)
+	results   *resultsCache    // the rendered results of /resources (resource_list_cache.go)
+	mentions  *mentions        // mention notifications (mention_notify.go)
+	social    *socialProviders // login providers (auth_social_providers.go)
 	// streamsDone is closed when the server stops, ending the notification streams.
 	streamsDone chan struct{}
 	stopStreams sync.Once
@@ -91,7 +96,7 @@ var requiredPages = []string{"home", "error", "login", "register", "account", "a
 	"resources", "resource", "resource_form", "toolkit", "resource_review", "resource_revisions",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
 	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter", "goal", "goal_form", "goal_board",
-	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices"}
+	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices", "social_join", "social_continue", "admin_login"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
@@ -122,8 +127,12 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	social, err := newSocialProviders(d.Config.Social, d.Config.BaseURL, &http.Client{Timeout: 15 * time.Second}, d.Store.Now)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw,
-		streamsDone: make(chan struct{})}
+		social: social, streamsDone: make(chan struct{})}
 	h.frames = newChatFrames(d.Views, d.Store)
 	d.Store.OnChange(h.frames.follow)
 	h.results = newResultsCache()

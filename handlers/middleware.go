@@ -135,16 +135,17 @@ func (h *Handler) securityHeaders() echo.MiddlewareFunc {
 		"img-src 'self' data:",
 		"font-src 'self'",
 		"connect-src 'self' " + ws,
-		"form-action 'self'",
+		"form-action 'self'%s", // plus the login providers' origins (socialProviders.formAction)
 		"frame-ancestors 'none'",
 		"base-uri 'none'",
 		"object-src 'none'",
 	}, "; ")
+	head, tail, _ := strings.Cut(csp, "%s")
 	hsts := h.cfg.SecureCookies()
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			hd := c.Response().Header()
-			hd.Set("Content-Security-Policy", csp)
+			hd.Set("Content-Security-Policy", head+*h.social.formAction.Load()+tail)
 			hd.Set("X-Content-Type-Options", "nosniff")
 			hd.Set("X-Frame-Options", "DENY")
 			hd.Set("Referrer-Policy", "same-origin")

@@ -75,6 +75,15 @@ func (h *Handler) Router() *echo.Echo {
 	app.GET("/login", h.LoginForm)
 	app.POST("/login", h.Login, authLimit)
 	app.POST("/logout", h.Logout)
+	// Social login (auth_social*.go). The callback is a GET from the provider: its state,
+	// bound to this browser and good once, protects it instead of the CSRF token.
+	app.POST("/auth/:provider/login", h.SocialLogin, authLimit)
+	app.POST("/auth/:provider/link", h.SocialLink, requireUser, authLimit)
+	app.GET("/auth/:provider/callback", h.SocialCallback, authLimit)
+	app.GET("/auth/join", h.SocialJoinForm)
+	app.POST("/auth/join", h.SocialJoin, authLimit,
+		h.globalLimit(h.cfg.RegisterPerMinute, "Many people are joining Hearth right now. Please wait a minute and try again."))
+	app.POST("/account/logins/:id/unlink", h.SocialUnlink, requireUser)
 	app.GET("/reset/:token", h.PasswordResetForm)
 	app.POST("/reset/:token", h.PasswordReset, authLimit)
 
@@ -174,6 +183,8 @@ func (h *Handler) Router() *echo.Echo {
 	admin.GET("/filter", h.AdminFilter)
 	admin.POST("/filter", h.AdminFilterAdd)
 	admin.POST("/filter/:id/delete", h.AdminFilterDelete)
+	admin.GET("/login", h.AdminLogin)
+	admin.POST("/login", h.AdminLoginSave)
 	return e
 }
 

@@ -47,6 +47,9 @@ const (
 	// member follow it; what a sanction ends (a membership, sessions) is announced with
 	// its own kind too.
 	ChangeSanction
+	// ChangeSettings: a site-wide setting changed, such as whether registering with a
+	// username and password is open (no ids).
+	ChangeSettings
 )
 
 // Change is one committed change. Only the ids its Kind names are set; an id left zero

@@ -174,6 +174,21 @@ type NewUser struct {
 // both become admin. A display name taken in another case is ErrDisplayNameTaken, one that
 // looks like another member's (NameSkeleton) ErrDisplayNameSimilar.
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	var u User
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = s.createUserTx(ctx, tx, nu)
+		return err
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// createUserTx is CreateUser inside the caller's transaction (CreateSocialUser inserts the
+// login identity in the same one).
+func (s *Store) createUserTx(ctx context.Context, tx *sql.Tx, nu NewUser) (User, error) {
 	u := User{
 		Username:     nu.Username,
 		DisplayName:  nu.DisplayName,
@@ -182,35 +197,31 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 		Role:         RoleMember,
 		CreatedAt:    s.Now(),
 	}
-	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
-			return fmt.Errorf("count users: %w", err)
-		}
-		if n == 0 {
-			u.Role = RoleAdmin
-		}
-		skel := NameSkeleton(u.DisplayName)
-		if err := displayNameClash(ctx, tx, u.DisplayName, skel, 0); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO users (username, display_name, display_name_skeleton, email, password_hash, role, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.Username, u.DisplayName, skel, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt))
-		switch {
-		case isUniqueViolation(err, "users.username"):
-			return ErrUsernameTaken
-		case isUniqueViolation(err, "users.display_name"):
-			return ErrDisplayNameTaken
-		case err != nil:
-			return fmt.Errorf("insert user: %w", err)
-		}
-		u.ID, err = res.LastInsertId()
-		return err
-	})
-	if err != nil {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+		return User{}, fmt.Errorf("count users: %w", err)
+	}
+	if n == 0 {
+		u.Role = RoleAdmin
+	}
+	skel := NameSkeleton(u.DisplayName)
+	if err := displayNameClash(ctx, tx, u.DisplayName, skel, 0); err != nil {
 		return User{}, err
+	}
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO users (username, display_name, display_name_skeleton, email, password_hash, role, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.Username, u.DisplayName, skel, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt))
+	switch {
+	case isUniqueViolation(err, "users.username"):
+		return User{}, ErrUsernameTaken
+	case isUniqueViolation(err, "users.display_name"):
+		return User{}, ErrDisplayNameTaken
+	case err != nil:
+		return User{}, fmt.Errorf("insert user: %w", err)
+	}
+	if u.ID, err = res.LastInsertId(); err != nil {
+		return User{}, fmt.Errorf("insert user: %w", err)
 	}
 	return u, nil
 }

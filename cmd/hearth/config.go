@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -42,6 +43,8 @@ type Config struct {
 	ChatSocketsIP  int           // open chat sockets per client IP; 0: no cap
 	CareWait       time.Duration // how long a care concern waits unclaimed before admins are alerted
 	ModBreakAfter  int           // handled reports in a day after which the queue suggests a break
+	// Social are the login providers switched on by their HEARTH_<PROVIDER>_* variables.
+	Social []handlers.SocialProvider
 }
 
 // DBPath is the SQLite file inside the data directory.
@@ -53,7 +56,7 @@ func (c Config) Handlers() handlers.Config {
 		BaseURL: c.BaseURL, BaseURLExplicit: c.BaseURLSet, SessionTTL: c.SessionTTL,
 		TrustedProxies: c.TrustedProxies, AuthPerMinute: c.AuthPerMinute, MaxBodyBytes: c.MaxBodyBytes, RegisterPerMinute: c.RegisterRate,
 		Chat:            chat.Options{SendRate: rate.Limit(c.ChatSendRate), SendBurst: c.ChatSendBurst, MaxPerIP: chatCap(c.ChatSocketsIP)},
-		CareConcernWait: c.CareWait, ModBreakAfter: c.ModBreakAfter,
+		CareConcernWait: c.CareWait, ModBreakAfter: c.ModBreakAfter, Social: c.Social,
 	}
 }
 
@@ -86,7 +89,24 @@ var options = []option{
 	{"care-concern-wait", "HEARTH_CARE_CONCERN_WAIT", "15m", "how long a care concern may wait unclaimed before every admin is alerted"},
 	{"mod-break-after", "HEARTH_MOD_BREAK_AFTER", "20", "reports a moderator handles in a day before the queue suggests a break"},
 	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
+	// Social login: a provider is on when its client id and secret are set (README, "Social login").
+	{"github-client-id", "HEARTH_GITHUB_CLIENT_ID", "", "GitHub OAuth app client id: turns on logging in with GitHub"},
+	{"github-client-secret", "HEARTH_GITHUB_CLIENT_SECRET", "", "GitHub OAuth app client secret (prefer the variable: flags show in the process list)"},
+	{"google-client-id", "HEARTH_GOOGLE_CLIENT_ID", "", "Google OAuth client id: turns on logging in with Google"},
+	{"google-client-secret", "HEARTH_GOOGLE_CLIENT_SECRET", "", "Google OAuth client secret"},
+	{"gitlab-client-id", "HEARTH_GITLAB_CLIENT_ID", "", "GitLab application id: turns on logging in with GitLab"},
+	{"gitlab-client-secret", "HEARTH_GITLAB_CLIENT_SECRET", "", "GitLab application secret"},
+	{"gitlab-url", "HEARTH_GITLAB_URL", "https://gitlab.com", "address of the GitLab to log in with (a self-hosted one)"},
+	{"discord-client-id", "HEARTH_DISCORD_CLIENT_ID", "", "Discord application client id: turns on logging in with Discord"},
+	{"discord-client-secret", "HEARTH_DISCORD_CLIENT_SECRET", "", "Discord application client secret"},
+	{"oidc-issuer", "HEARTH_OIDC_ISSUER", "", "OpenID Connect issuer URL (Keycloak, Authentik, Zitadel…): turns on single sign-on with it"},
+	{"oidc-client-id", "HEARTH_OIDC_CLIENT_ID", "", "OpenID Connect client id"},
+	{"oidc-client-secret", "HEARTH_OIDC_CLIENT_SECRET", "", "OpenID Connect client secret"},
+	{"oidc-name", "HEARTH_OIDC_NAME", "", "what the single sign-on button names the provider, e.g. \"Riverside SSO\""},
 }
+
+// isSecret reports whether an option holds a secret (a client secret).
+func isSecret(o option) bool { return strings.HasSuffix(o.env, "_SECRET") }
 
 // usage is what `hearth -h` prints before the flags: every command, one line each.
 const usage = `Hearth: a self-hosted community portal for peer support groups.
@@ -122,13 +142,18 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 	vals := map[string]*string{}
 	for _, o := range options {
 		def := o.def
-		if v := getenv(o.env); v != "" {
+		if v := getenv(o.env); v != "" && !isSecret(o) {
 			def = v
 		}
 		vals[o.flag] = fs.String(o.flag, def, o.help+" ($"+o.env+")")
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, nil, err
+	}
+	for _, o := range options {
+		if isSecret(o) && *vals[o.flag] == "" {
+			*vals[o.flag] = getenv(o.env) // not a flag default, so `hearth -h` never prints it
+		}
 	}
 	v := func(name string) string { return strings.TrimSpace(*vals[name]) }
 
@@ -213,10 +238,53 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 			errs = append(errs, err)
 		}
 	}
+	social, err := parseSocial(v)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Social = social
 	if len(errs) > 0 {
 		return Config{}, nil, errs[0]
 	}
 	return c, fs.Args(), nil
+}
+
+// parseSocial turns the HEARTH_<PROVIDER>_* settings into login providers: a provider is on
+// when its client id is set, and then needs its secret (and OpenID Connect its issuer).
+func parseSocial(v func(string) string) ([]handlers.SocialProvider, error) {
+	var out []handlers.SocialProvider
+	for _, name := range []string{"github", "google", "gitlab", "discord", "oidc"} {
+		env := "HEARTH_" + strings.ToUpper(name)
+		id, secret := v(name+"-client-id"), v(name+"-client-secret")
+		if id == "" && secret == "" && (name != "oidc" || v("oidc-issuer") == "") {
+			continue
+		}
+		if id == "" || secret == "" {
+			return nil, fmt.Errorf("%s_CLIENT_ID and %s_CLIENT_SECRET: set both to log in with %s, or neither", env, env, name)
+		}
+		p := handlers.SocialProvider{Name: name, ClientID: id, ClientSecret: secret}
+		switch name {
+		case "gitlab":
+			p.Issuer = v("gitlab-url")
+		case "oidc":
+			p.Issuer, p.Label = v("oidc-issuer"), v("oidc-name")
+			if p.Issuer == "" {
+				return nil, errors.New("HEARTH_OIDC_ISSUER: set the issuer URL of your OpenID Connect provider, such as https://sso.example.org/realms/hearth")
+			}
+			if utf8.RuneCountInString(p.Label) > 40 {
+				return nil, fmt.Errorf("HEARTH_OIDC_NAME %q: at most 40 characters", p.Label)
+			}
+		}
+		if p.Issuer != "" {
+			u, err := url.Parse(p.Issuer)
+			loopback := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
+			if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || (u.Scheme != "https" && !(u.Scheme == "http" && loopback)) {
+				return nil, fmt.Errorf("%s %q: want an https URL such as https://sso.example.org", map[string]string{"gitlab": "HEARTH_GITLAB_URL", "oidc": "HEARTH_OIDC_ISSUER"}[name], p.Issuer)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 func newLogger(c Config) *slog.Logger {

@@ -93,3 +93,43 @@ func TestHelpListsTheCommands(t *testing.T) {
 		t.Errorf("the flags are missing:\n%s", out.String())
 	}
 }
+
+func TestParseConfigSocialProviders(t *testing.T) {
+	parse := func(env map[string]string) (Config, error) {
+		c, _, err := parseConfig("serve", nil, func(k string) string { return env[k] }, io.Discard)
+		return c, err
+	}
+	c, err := parse(nil)
+	if err != nil || len(c.Handlers().Social) != 0 {
+		t.Fatalf("no provider by default: %+v, %v", c.Social, err)
+	}
+	c, err = parse(map[string]string{
+		"HEARTH_GITHUB_CLIENT_ID": "gh-id", "HEARTH_GITHUB_CLIENT_SECRET": "gh-secret",
+		"HEARTH_OIDC_ISSUER": "https://sso.example.org/realms/hearth", "HEARTH_OIDC_CLIENT_ID": "o-id",
+		"HEARTH_OIDC_CLIENT_SECRET": "o-secret", "HEARTH_OIDC_NAME": "Riverside SSO",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var help bytes.Buffer
+	if _, _, err := parseConfig("serve", []string{"-h"}, func(k string) string { return map[string]string{"HEARTH_GITHUB_CLIENT_SECRET": "gh-secret"}[k] }, &help); !errors.Is(err, flag.ErrHelp) || strings.Contains(help.String(), "gh-secret") {
+		t.Fatalf("hearth -h shows a client secret from the environment (err %v)", err)
+	}
+	got := c.Handlers().Social
+	if len(got) != 2 || got[0].Name != "github" || got[0].ClientSecret != "gh-secret" ||
+		got[1].Name != "oidc" || got[1].Issuer != "https://sso.example.org/realms/hearth" || got[1].Label != "Riverside SSO" {
+		t.Fatalf("providers: %+v", got)
+	}
+	for name, env := range map[string]map[string]string{
+		"id without secret":    {"HEARTH_GOOGLE_CLIENT_ID": "x"},
+		"secret without id":    {"HEARTH_DISCORD_CLIENT_SECRET": "x"},
+		"oidc without issuer":  {"HEARTH_OIDC_CLIENT_ID": "x", "HEARTH_OIDC_CLIENT_SECRET": "y"},
+		"issuer without id":    {"HEARTH_OIDC_ISSUER": "https://sso.example.org"},
+		"plain http issuer":    {"HEARTH_OIDC_ISSUER": "http://sso.example.org", "HEARTH_OIDC_CLIENT_ID": "x", "HEARTH_OIDC_CLIENT_SECRET": "y"},
+		"gitlab url not a url": {"HEARTH_GITLAB_CLIENT_ID": "x", "HEARTH_GITLAB_CLIENT_SECRET": "y", "HEARTH_GITLAB_URL": "gitlab"},
+	} {
+		if _, err := parse(env); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

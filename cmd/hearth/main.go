@@ -151,7 +151,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) e
 	return nil
 }
 
-// sweepSessions deletes expired sessions every hour.
+// sweepSessions deletes expired sessions, login flows and pending sign-ups every hour.
 func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -160,6 +160,11 @@ func sweepSessions(ctx context.Context, st *store.Store, log *slog.Logger) {
 			log.Warn("sweep expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("expired sessions removed", "count", n)
+		}
+		// Unfinished social logins and sign-ups hold a provider's account id: not kept
+		// past their expiry even when nobody logs in again.
+		if _, err := st.DeleteExpiredLoginFlows(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("sweep expired login flows", "err", err)
 		}
 		select {
 		case <-ctx.Done():
