@@ -167,7 +167,9 @@ func (s *Store) EraseUser(ctx context.Context, userID int64) (Erased, error) {
 		{Kind: ChangeGoal, UserID: userID},
 	}
 	for _, g := range er.Groups {
-		changes = append(changes, Change{Kind: ChangeMembership, GroupID: g, UserID: userID})
+		// Their goals shared with a group leave its board too.
+		changes = append(changes, Change{Kind: ChangeMembership, GroupID: g, UserID: userID},
+			Change{Kind: ChangeGoal, GroupID: g, UserID: userID})
 	}
 	for g := range er.Messages {
 		changes = append(changes, Change{Kind: ChangeMessage, GroupID: g})

@@ -91,6 +91,16 @@ func TestMemberDataCoverage(t *testing.T) {
 	if len(gaps) > 0 {
 		t.Fatalf("member data without export or erasure coverage:\n%s", strings.Join(gaps, "\n"))
 	}
+	// Every section is documented for members and their tools.
+	doc, err := os.ReadFile("../docs/export.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sec := range exportSections {
+		if !bytes.Contains(doc, []byte("| `"+sec.Name+"` |")) {
+			t.Errorf("section %s is not in docs/export.md", sec.Name)
+		}
+	}
 	// A new table with a member's id and no plan for it is caught.
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE dummy_diary (id INTEGER PRIMARY KEY,
 		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE, body TEXT)`); err != nil {
