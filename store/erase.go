@@ -148,8 +148,20 @@ func (s *Store) EraseUser(ctx context.Context, userID int64) (Erased, error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM resources WHERE author_id = ? AND status != 'published'`, userID); err != nil {
 			return fmt.Errorf("erase user: delete unpublished resources: %w", err)
 		}
+		// Other members' news that names them (a cheer, a comment, a mention) loses them
+		// with the cascade; a notification left with nobody in it goes.
+		notified, err := queryIDs(ctx, tx, `SELECT DISTINCT n.user_id FROM notification_actors a
+			JOIN notifications n ON n.id = a.notification_id WHERE a.actor_id = ? AND n.user_id != ?`, userID, userID)
+		if err != nil {
+			return fmt.Errorf("erase user: find notifications naming them: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, userID); err != nil {
 			return fmt.Errorf("erase user: delete account: %w", err)
+		}
+		for _, u := range notified {
+			if err := dropEmptyNotices(ctx, tx, u); err != nil {
+				return fmt.Errorf("erase user: %w", err)
+			}
 		}
 		return nil
 	})

@@ -248,6 +248,9 @@ func TestEraseUserLeavesNoTrace(t *testing.T) {
 	if !found {
 		t.Fatal("the marker text is not in the files before erasing: the test would prove nothing")
 	}
+	if ns, _ := s.Notifications(ctx, w.peer.ID, 10, 0); len(ns) != 1 {
+		t.Fatalf("the peer has %d notifications before, want the comment's", len(ns))
+	}
 	var changes []Change
 	s.OnChange(func(cs []Change) { changes = append(changes, cs...) })
 
@@ -261,6 +264,12 @@ func TestEraseUserLeavesNoTrace(t *testing.T) {
 	assertNotInFiles(t, rawFiles(t, s.path), markerName, markerMessage, markerGoal, markerStep, markerNote,
 		markerDraft, markerComment, markerReport)
 
+	// The peer's notification of the comment went with the one who wrote it.
+	var left int
+	s.w.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE user_id = ?`, w.peer.ID).Scan(&left)
+	if left != 0 {
+		t.Fatalf("the peer still has %d notifications naming the erased member", left)
+	}
 	// The messages stay as removed, by the former member, at their places.
 	for _, id := range w.msgIDs {
 		m, err := s.MessageByID(ctx, id)

@@ -128,42 +128,108 @@ func (s *Store) EraseExpiredMessages(ctx context.Context, batch int, progress fu
 }
 
 // eraseExpiredBatch erases up to batch of a group's messages older than cutoff in one
-// transaction and returns how many it erased.
+// transaction and returns how many it erased. Mentions of the erased messages leave the
+// notifications they were in (a notification left with nobody in it goes).
 func (s *Store) eraseExpiredBatch(ctx context.Context, groupID, cutoff int64, batch int) (int, error) {
 	var n int
+	var notified []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id IN (SELECT m.id `+retentionEligible+` ORDER BY m.seq LIMIT ?)`,
-			groupID, cutoff, batch)
+		ids, err := queryIDs(ctx, tx, `SELECT m.id `+retentionEligible+` ORDER BY m.seq LIMIT ?`, groupID, cutoff, batch)
 		if err != nil {
+			return fmt.Errorf("retention: find messages: %w", err)
+		}
+		if len(ids) < batch {
+			// The newest message, if it is old: cleared, the row kept for the sequence.
+			last, err := queryIDs(ctx, tx, `SELECT id FROM messages WHERE group_id = ? AND created_at < ? AND deleted_at IS NULL
+				AND NOT held AND seq = (SELECT MAX(seq) FROM messages WHERE group_id = ?)`, groupID, cutoff, groupID)
+			if err != nil {
+				return fmt.Errorf("retention: find the newest message: %w", err)
+			}
+			if len(last) == 1 {
+				if _, err := tx.ExecContext(ctx, `UPDATE messages SET body = '', content_warning = '', resource_id = NULL,
+					deleted_at = ? WHERE id = ?`, ms(s.Now()), last[0]); err != nil {
+					return fmt.Errorf("retention: clear the newest message: %w", err)
+				}
+				n++
+				if notified, err = forgetMentionsTx(ctx, tx, last); err != nil {
+					return err
+				}
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		users, err := queryIDs(ctx, tx, `SELECT DISTINCT n.user_id FROM notification_actors a
+			JOIN notifications n ON n.id = a.notification_id WHERE a.message_id IN (SELECT value FROM json_each(?))`, int64sJSON(ids))
+		if err != nil {
+			return fmt.Errorf("retention: find mentions: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE id IN (SELECT value FROM json_each(?))`, int64sJSON(ids)); err != nil {
 			return fmt.Errorf("retention: delete messages: %w", err)
 		}
-		d, _ := r.RowsAffected()
-		n = int(d)
+		n += len(ids)
 		// Deleting has no history trigger (only inserts and updates do): move it here, in
 		// the same transaction, for whatever caches the group's history under it.
-		if n > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE groups SET history_version = history_version + 1 WHERE id = ?`, groupID); err != nil {
-				return fmt.Errorf("retention: move history version: %w", err)
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET history_version = history_version + 1 WHERE id = ?`, groupID); err != nil {
+			return fmt.Errorf("retention: move history version: %w", err)
+		}
+		for _, u := range users {
+			if err := dropEmptyNotices(ctx, tx, u); err != nil {
+				return err
 			}
 		}
-		if n < batch {
-			// The newest message, if it is old: cleared, the row kept for the sequence.
-			r, err := tx.ExecContext(ctx, `UPDATE messages SET body = '', content_warning = '', resource_id = NULL,
-				deleted_at = ? WHERE group_id = ? AND created_at < ? AND deleted_at IS NULL AND NOT held
-				AND seq = (SELECT MAX(seq) FROM messages WHERE group_id = ?)`, ms(s.Now()), groupID, cutoff, groupID)
-			if err != nil {
-				return fmt.Errorf("retention: clear newest message: %w", err)
-			}
-			c, _ := r.RowsAffected()
-			n += int(c)
-		}
+		notified = append(notified, users...)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	if n > 0 {
-		s.announce(Change{Kind: ChangeMessage, GroupID: groupID}, Change{Kind: ChangeNotification})
+		changes := []Change{{Kind: ChangeMessage, GroupID: groupID}}
+		for _, u := range notified {
+			changes = append(changes, Change{Kind: ChangeNotification, UserID: u})
+		}
+		s.announce(changes...)
 	}
 	return n, nil
+}
+
+// forgetMentionsTx takes cleared messages out of the notifications that named them and
+// returns whose notifications changed.
+func forgetMentionsTx(ctx context.Context, tx *sql.Tx, messageIDs []int64) ([]int64, error) {
+	users, err := queryIDs(ctx, tx, `SELECT DISTINCT n.user_id FROM notification_actors a
+		JOIN notifications n ON n.id = a.notification_id WHERE a.message_id IN (SELECT value FROM json_each(?))`, int64sJSON(messageIDs))
+	if err != nil {
+		return nil, fmt.Errorf("forget mentions: %w", err)
+	}
+	if len(users) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM notification_actors WHERE message_id IN (SELECT value FROM json_each(?))`, int64sJSON(messageIDs)); err != nil {
+		return nil, fmt.Errorf("forget mentions: %w", err)
+	}
+	for _, u := range users {
+		if err := dropEmptyNotices(ctx, tx, u); err != nil {
+			return nil, err
+		}
+	}
+	return users, nil
+}
+
+// queryIDs runs a query of one integer column in tx and returns its values.
+func queryIDs(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

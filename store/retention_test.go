@@ -48,6 +48,12 @@ func TestRetentionErasesOnlyOldMessagesOfItsGroup(t *testing.T) {
 		post(g.ID, i)
 		post(other.ID, i)
 	}
+	// Bo was mentioned in the first old message.
+	bo := chatUser(t, s, "bo")
+	first, _ := s.MessagesAfter(ctx, g.ID, 0, 1)
+	if err := s.Notify(ctx, Notice{UserID: bo.ID, Kind: NoticeMention, GroupID: g.ID, ActorID: u.ID, MessageID: first[0].ID}); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := s.RetentionCount(ctx, g.ID, 30); n != 12 {
 		t.Fatalf("dry run = %d, want 12", n)
 	}
@@ -66,6 +72,11 @@ func TestRetentionErasesOnlyOldMessagesOfItsGroup(t *testing.T) {
 	}
 	if res.Erased != 12 || res.Batches != 3 || fmt.Sprint(progress) != "[5 10 12]" {
 		t.Fatalf("result = %+v, progress %v", res, progress)
+	}
+	var mentions int
+	s.w.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE user_id = ?`, bo.ID).Scan(&mentions)
+	if mentions != 0 {
+		t.Fatal("the mention of an erased message is still in a notification")
 	}
 	if n, _ := s.CountMessages(ctx, other.ID); n != 15 {
 		t.Fatalf("the other group has %d messages, want 15", n)
