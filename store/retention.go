@@ -124,6 +124,13 @@ func (s *Store) EraseExpiredMessages(ctx context.Context, batch int, progress fu
 			}
 		}
 	}
+	if res.Erased > 0 {
+		// As after erasing an account: the freed bytes are zeroed (secure_delete) and the
+		// WAL holding the old pages is emptied.
+		if err := s.Checkpoint(ctx); err != nil {
+			return res, fmt.Errorf("retention: %w", err)
+		}
+	}
 	return res, nil
 }
 
