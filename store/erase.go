@@ -148,6 +148,13 @@ func (s *Store) EraseUser(ctx context.Context, userID int64) (Erased, error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM resources WHERE author_id = ? AND status != 'published'`, userID); err != nil {
 			return fmt.Errorf("erase user: delete unpublished resources: %w", err)
 		}
+		// FTS4 deletes by appending "deleted" markers: the words of a resource that was
+		// once published (and since taken down, deleted above, or edited) stay in the
+		// index's segments until they are merged. Merging them all now leaves only what is
+		// published today, and secure_delete zeroes the pages the old segments held.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO resources_fts(resources_fts) VALUES ('optimize')`); err != nil {
+			return fmt.Errorf("erase user: merge the search index: %w", err)
+		}
 		// Other members' news that names them (a cheer, a comment, a mention) loses them
 		// with the cascade; a notification left with nobody in it goes.
 		notified, err := queryIDs(ctx, tx, `SELECT DISTINCT n.user_id FROM notification_actors a

@@ -135,6 +135,7 @@ const (
 	markerDraft   = "zxqv-draft-resource-2208"
 	markerComment = "zxqv-comment-9921"
 	markerReport  = "zxqv-report-note-6610"
+	markerTaken   = "qqunpublishedbody3307"
 	peerSecret    = "peer-private-goal-3391"
 )
 
@@ -196,6 +197,15 @@ func newEraseWorld(t *testing.T) *eraseWorld {
 	}
 	if _, err := s.CreateResource(ctx, ResourceInput{Slug: "marker-draft", Title: markerDraft, Summary: "s", Body: "b",
 		Category: "self-care"}, w.marker.ID, ResourceDraft); err != nil {
+		t.Fatal(err)
+	}
+	// Published once, then taken down: its words went through the search index.
+	taken, err := s.CreateResource(ctx, ResourceInput{Slug: "marker-taken-down", Title: "Taken down", Summary: "s",
+		Body: markerTaken, Category: "self-care"}, w.marker.ID, ResourcePublished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReviewResource(ctx, taken.ID, w.peer.ID, DecisionUnpublish, "out of date"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SaveToToolkit(ctx, w.marker.ID, pub.ID, markerNote); err != nil {
@@ -262,7 +272,7 @@ func TestEraseUserLeavesNoTrace(t *testing.T) {
 		t.Fatalf("erased = %+v", er)
 	}
 	assertNotInFiles(t, rawFiles(t, s.path), markerName, markerMessage, markerGoal, markerStep, markerNote,
-		markerDraft, markerComment, markerReport)
+		markerDraft, markerComment, markerReport, markerTaken)
 
 	// The peer's notification of the comment went with the one who wrote it.
 	var left int
@@ -382,7 +392,7 @@ func TestExportFieldByField(t *testing.T) {
 	if h := list("helped"); len(h) != 1 || h[0]["resource"] != "marker-published" {
 		t.Errorf("helped = %v", h)
 	}
-	if r := list("resources_submitted"); len(r) != 2 {
+	if r := list("resources_submitted"); len(r) != 3 {
 		t.Errorf("resources_submitted = %v", r)
 	}
 	rep := list("reports_filed")
