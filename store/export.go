@@ -30,13 +30,15 @@ const ExportSchema = "hearth-export/1"
 const exportPage = 1000
 
 // exportSection is one key of the export file. Its query takes the member's id and, when
-// Paged, the last id of the previous page as the second argument, and selects that id as
-// its first column, "id". Columns are named as they appear in the file; those ending in
+// Paged, its first column's value in the last row of the previous page (From before the
+// first page) as the second argument: the first column is the page key, an index's order,
+// so each page is read straight from the index. Columns are named as they appear in the file; those ending in
 // "_at" hold unix milliseconds and are written as RFC 3339 times (null for none).
 type exportSection struct {
 	Name   string
 	Single bool // one object (the profile), not a list
 	Paged  bool
+	From   any // the page key before the first page: 0 when nil
 	SQL    string
 	// If set, the section is written only when this table exists (a table another part of
 	// Hearth adds), and is an empty list otherwise.
@@ -62,10 +64,12 @@ var exportSections = []exportSection{
 		FROM join_requests j JOIN groups g ON g.id = j.group_id WHERE j.user_id = ? ORDER BY j.created_at`},
 	{Name: "invites_created", SQL: `SELECT g.slug AS "group", i.created_at, i.expires_at, i.max_uses, i.uses
 		FROM group_invites i JOIN groups g ON g.id = i.group_id WHERE i.created_by = ? ORDER BY i.id`},
-	{Name: "messages", Paged: true, SQL: `SELECT m.id, g.slug AS "group", m.seq, m.body, m.content_warning,
+	// Paged in the order of the (author_id, client_id) index the chat's writer keeps anyway:
+	// by id it would need an index of its own on the hottest table, or a sort per page.
+	{Name: "messages", Paged: true, From: "", SQL: `SELECT m.client_id, m.id, g.slug AS "group", m.seq, m.body, m.content_warning,
 		m.created_at, m.edited_at, m.deleted_at, m.hidden_at, m.held = 1 AS held_for_review, r.slug AS shared_resource
 		FROM messages m JOIN groups g ON g.id = m.group_id LEFT JOIN resources r ON r.id = m.resource_id
-		WHERE m.author_id = ? AND m.id > ? ORDER BY m.id LIMIT 1000`},
+		WHERE m.author_id = ? AND m.client_id > ? ORDER BY m.client_id LIMIT 1000`},
 	{Name: "message_reactions", SQL: `SELECT r.message_id, g.slug AS "group", r.kind, r.created_at
 		FROM reactions r JOIN messages m ON m.id = r.message_id JOIN groups g ON g.id = m.group_id
 		WHERE r.user_id = ? ORDER BY r.message_id, r.kind`},
@@ -206,7 +210,10 @@ func exportSectionRows(ctx context.Context, conn *sql.Conn, bw *bufio.Writer, en
 		bw.WriteByte('[')
 	}
 	first := true
-	var after int64
+	after := sec.From
+	if after == nil {
+		after = int64(0)
+	}
 	for {
 		args := []any{userID}
 		if sec.Paged {
@@ -241,11 +248,11 @@ func exportSectionRows(ctx context.Context, conn *sql.Conn, bw *bufio.Writer, en
 
 // exportRows encodes each row as an object in column order and returns how many it wrote
 // and the first column of the last row (the paging key).
-func exportRows(rows *sql.Rows, bw *bufio.Writer, enc *json.Encoder, single bool, first *bool) (int, int64, error) {
+func exportRows(rows *sql.Rows, bw *bufio.Writer, enc *json.Encoder, single bool, first *bool) (int, any, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
-		return 0, 0, err
+		return 0, nil, err
 	}
 	vals := make([]any, len(cols))
 	ptrs := make([]any, len(cols))
@@ -254,13 +261,14 @@ func exportRows(rows *sql.Rows, bw *bufio.Writer, enc *json.Encoder, single bool
 	}
 	obj := exportRow{cols: cols, vals: vals}
 	n := 0
-	var last int64
+	var last any
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
 			return n, last, err
 		}
-		if id, ok := vals[0].(int64); ok {
-			last = id
+		last = vals[0]
+		if b, ok := last.([]byte); ok {
+			last = string(b)
 		}
 		if !*first {
 			bw.WriteByte(',')
