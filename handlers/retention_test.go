@@ -34,7 +34,10 @@ func historySeqs(t *testing.T, r *handlerstest.Response) []int64 {
 // group; the group page says so; with the clock moved on, the job erases only that group's
 // old messages, and history paging and socket resume still work around the gap.
 func TestRetentionThroughTheAdminPage(t *testing.T) {
-	app := newChatApp(t, func(o *chat.Options) { o.SendRate, o.SendBurst = 1000, 1000 })
+	app, logs := newLoggedApp(t, handlerstest.WithChat(func(o *chat.Options) {
+		fastChat(o)
+		o.SendRate, o.SendBurst = 1000, 1000
+	}))
 	ctx := context.Background()
 	admin := app.Member("admin")
 	member := app.Member("member")
@@ -82,6 +85,11 @@ func TestRetentionThroughTheAdminPage(t *testing.T) {
 	}
 	if _, err := app.Handler.RunRetention(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// The log has a progress line with counts, and no word of any message.
+	logs.waitLine(t, "retention: erasing old messages", "erased=6")
+	if strings.Contains(logs.String(), "message number") {
+		t.Fatal("a message's text reached the log")
 	}
 	if got := historySeqs(t, member.Get("/groups/welcome/messages?before=8")); fmt.Sprint(got) != "[7]" {
 		t.Fatalf("welcome history before 8 = %v, want [7]", got)
