@@ -524,3 +524,52 @@ func TestSocialOIDCLoginPageOnAnotherOrigin(t *testing.T) {
 		t.Fatalf("second start: %d %q", r.Status, r.Header.Get("Location"))
 	}
 }
+
+// A member who logs in only with a provider confirms deleting their account by logging in
+// with it again: the delete page offers their provider, brings them back, and then takes
+// the deletion; an old session (more than five minutes) is refused.
+func TestSocialOnlyAccountDeleteConfirmsWithAFreshLogin(t *testing.T) {
+	f := newOIDCFixture(t)
+	f.app.Member("firstadmin") // the first account is the admin, who may not leave the site without one
+	c := f.app.Client()
+	f.queue("del-sub")
+	if r := c.Get(f.authorize(c, f.start(c, "login", "/groups"))); r.Header.Get("Location") != "/auth/join" {
+		t.Fatalf("first callback: %d %q", r.Status, r.Header.Get("Location"))
+	}
+	if r := c.PostForm("/auth/join", url.Values{"display_name": {"Willow"}, "accept_guidelines": {"yes"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("join: %d", r.Status)
+	}
+	f.app.Clock.Advance(6 * time.Minute) // past the five minutes, within the provider's token lifetime
+
+	page := c.Get("/account/delete")
+	if page.Doc(t).Find("form[action=\"/account/delete\"]").Length() != 0 {
+		t.Fatal("an old session may delete without confirming")
+	}
+	btn := page.Doc(t).Find("form[action=\"/auth/oidc/login\"]")
+	if btn.Length() != 1 || btn.Find("input[name=next]").AttrOr("value", "") != "/account/delete" {
+		t.Fatalf("the delete page does not offer the member's provider to confirm: %.600s", page.Doc(t).Find("main").Text())
+	}
+	if r := c.PostForm("/account/delete", url.Values{"confirm": {"yes"}}); r.Status == http.StatusSeeOther || r.Status == http.StatusOK {
+		t.Fatalf("deleting with an old session: %d", r.Status)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE display_name = 'Willow'`); n != 1 {
+		t.Fatal("the account went without a fresh login")
+	}
+
+	r := f.login(c, "del-sub", "login", "/account/delete")
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/account/delete" {
+		t.Fatalf("confirming login: %d %q", r.Status, r.Header.Get("Location"))
+	}
+	if c.Get("/account/delete").Doc(t).Find("form[action=\"/account/delete\"]").Length() != 1 {
+		t.Fatal("after a fresh login the delete form is not offered")
+	}
+	if r := c.PostForm("/account/delete", url.Values{"confirm": {"yes"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("delete after a fresh login: %d %.300s", r.Status, r.Body)
+	}
+	if n := f.count(`SELECT count(*) FROM users WHERE display_name = 'Willow'`); n != 0 {
+		t.Fatal("the account is still there")
+	}
+	if n := f.count(`SELECT count(*) FROM user_identities`); n != 0 {
+		t.Fatal("the provider link outlived the account")
+	}
+}

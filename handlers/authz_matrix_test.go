@@ -111,6 +111,9 @@ var groupRoutes = []groupRoute{
 	// An unknown link: managers are told it has ended.
 	{"POST", "/groups/{slug}/invites/999999/revoke", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s404, siteMod: s404, admin: s404}},
 	{"POST", "/groups/{slug}/requests/1/approve", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
+	// Retention is for admins only, on groups they can see; a bad number is refused with 422.
+	{"GET", "/groups/{slug}/retention", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s403, admin: s200}},
+	{"POST", "/groups/{slug}/retention", url.Values{"days": {"many"}}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: s403, siteMod: s403, admin: s422}},
 	{"GET", "/groups/{slug}/members", nil, access{anon: get303, hidden: s404, nonMember: s403, member: s403, groupMod: s200, siteMod: s200, admin: s200}},
 	// {member} is the plain member.
 	{"POST", "/groups/{slug}/members/{member}/remove", url.Values{}, access{anon: post401, hidden: s404, nonMember: s403, member: s403, groupMod: get303, siteMod: get303, admin: get303}},
@@ -245,6 +248,13 @@ var siteRoutes = []siteRoute{
 	{"POST", "/admin/users/:id/reset", url.Values{}, post401, s403, s403, s404},
 	{"GET", "/crisis/phrases", nil, get303, s200, s200, s200},
 	{"POST", "/account/content-warnings", url.Values{}, post401, s422, s422, s422},
+	// A member's own data: the privacy page and the goodbye page are for everyone; the
+	// export is one's own; a deletion without its confirmation is refused (422).
+	{"GET", "/privacy", nil, s200, s200, s200, s200},
+	{"GET", "/account/deleted", nil, s200, s200, s200, s200},
+	{"POST", "/account/export", url.Values{}, post401, s200, s200, s200},
+	{"GET", "/account/delete", nil, get303, s200, s200, s200},
+	{"POST", "/account/delete", url.Values{}, post401, s422, s422, s422},
 	{"GET", "/admin/crisis", nil, get303, s403, s403, s200},
 	{"POST", "/admin/crisis", url.Values{}, post401, s403, s403, s422}, // no crisis line: refused
 	{"GET", "/admin/filter", nil, get303, s403, s403, s200},

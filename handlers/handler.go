@@ -50,6 +50,9 @@ type Config struct {
 	// Social are the login providers (GitHub, Google, GitLab, Discord, OpenID Connect) that
 	// are switched on; none means nothing about social login shows (auth_social*.go).
 	Social []SocialProvider
+	// RetentionEvery is how often the job that erases messages past their group's
+	// retention runs (0: hourly; negative: never on its own, as tests run it by hand).
+	RetentionEvery time.Duration
 	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
 	// filled in by New; zero values are the hub's defaults.
 	Chat chat.Options
@@ -86,6 +89,7 @@ type Handler struct {
 	results   *resultsCache    // the rendered results of /resources (resource_list_cache.go)
 	mentions  *mentions        // mention notifications (mention_notify.go)
 	social    *socialProviders // login providers (auth_social_providers.go)
+	retention *retentionJob    // erases messages past their group's retention (retention.go)
 	// streamsDone is closed when the server stops, ending the notification streams.
 	streamsDone chan struct{}
 	stopStreams sync.Once
@@ -96,7 +100,8 @@ var requiredPages = []string{"home", "error", "login", "register", "account", "a
 	"resources", "resource", "resource_form", "toolkit", "resource_review", "resource_revisions",
 	"groups", "group", "group_form", "group_manage", "group_members", "invite",
 	"password_reset", "password_reset_gone", "welcome", "admin_crisis", "admin_filter", "goal", "goal_form", "goal_board",
-	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices", "social_join", "social_continue", "admin_login"}
+	"notifications", "mod", "mod_audit", "mod_message", "mod_group", "notices", "social_join", "social_continue", "admin_login",
+	"privacy", "account_delete", "account_deleted", "group_retention"}
 
 // New builds a Handler and checks that every page it renders exists.
 func New(d Deps) (*Handler, error) {
@@ -153,6 +158,7 @@ func New(d Deps) (*Handler, error) {
 	d.Store.OnChange(h.notes.follow)
 	d.Store.OnChange(h.followGoals)
 	h.backoff = newLoginBackoff(d.Store.Now)
+	h.retention = newRetentionJob(d.Store, d.Logger, d.Config.RetentionEvery)
 	return h, nil
 }
 
@@ -165,6 +171,7 @@ func (h *Handler) StopStreams() { h.stopStreams.Do(func() { close(h.streamsDone)
 // are written before it returns. Call it after the HTTP server has shut down.
 func (h *Handler) Close() error {
 	h.StopStreams()
+	h.retention.close()
 	err := h.chat.Close()
 	h.mentions.close()
 	return err

@@ -47,6 +47,9 @@ type Group struct {
 	// Facilitated rooms take members' messages only while one of the group's moderators
 	// has the room open.
 	Facilitated bool
+	// RetentionDays erases the room's chat messages once they are this many days old
+	// (0: kept; store/retention.go).
+	RetentionDays int
 }
 
 // Locked reports whether the room is locked.
@@ -86,14 +89,14 @@ type GroupInput struct {
 
 const groupColumns = `g.id, g.slug, g.name, g.description, g.guidelines, g.visibility,
 	COALESCE(g.created_by, 0), g.created_at, g.updated_at, g.history_version, g.member_count,
-	COALESCE(g.archived_at, 0), COALESCE(g.locked_at, 0), g.slow_mode_seconds, g.facilitated`
+	COALESCE(g.archived_at, 0), COALESCE(g.locked_at, 0), g.slow_mode_seconds, g.facilitated, g.retention_days`
 
 func scanGroup(row interface{ Scan(...any) error }, extra ...any) (Group, error) {
 	var g Group
 	var created, updated, archived, locked int64
 	dest := append([]any{&g.ID, &g.Slug, &g.Name, &g.Description, &g.Guidelines, &g.Visibility,
 		&g.CreatedBy, &created, &updated, &g.HistoryVersion, &g.MemberCount, &archived,
-		&locked, &g.SlowModeSeconds, &g.Facilitated}, extra...)
+		&locked, &g.SlowModeSeconds, &g.Facilitated, &g.RetentionDays}, extra...)
 	err := row.Scan(dest...)
 	if locked != 0 {
 		g.LockedAt = fromMS(locked)

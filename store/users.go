@@ -263,9 +263,9 @@ func (s *Store) UserByDisplayName(ctx context.Context, name string) (User, error
 	return u, nil
 }
 
-// ListUsers returns accounts ordered by display name, at most limit of them after offset.
+// ListUsers returns accounts (not the former member account, erase.go) ordered by display name, at most limit of them after offset.
 func (s *Store) ListUsers(ctx context.Context, limit, offset int) ([]User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE username != ''
 		ORDER BY display_name LIMIT CAST(? AS INTEGER) OFFSET CAST(? AS INTEGER)`, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
@@ -282,10 +282,11 @@ func (s *Store) ListUsers(ctx context.Context, limit, offset int) ([]User, error
 	return users, rows.Err()
 }
 
-// CountUsers returns how many accounts exist.
+// CountUsers returns how many accounts exist (the former member account of erased
+// accounts is not one).
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE username != ''`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count users: %w", err)
 	}
 	return n, nil

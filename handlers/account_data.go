@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-community/hearth/store"
+)
+
+// A member's own data: the download of everything Hearth holds about them, and the
+// erasure of their account (store/export.go, store/erase.go, the privacy page).
+
+// freshLogin is how recent a login must be to confirm an account deletion without a
+// password (an account that logs in only through another service).
+const freshLogin = 5 * time.Minute
+
+// AccountExport sends the member's data as one JSON file, written as it is read. It is a
+// POST with the CSRF token, so no other site can make a browser fetch it.
+func (h *Handler) AccountExport(c echo.Context) error {
+	u := currentUser(c)
+	w := c.Response()
+	name := fmt.Sprintf("hearth-export-%s.json", h.store.Now().Format("2006-01-02"))
+	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
+	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	if err := h.store.ExportUser(c.Request().Context(), u.ID, w); err != nil {
+		if !w.Committed {
+			return internal(err)
+		}
+		// The status is sent: the file is cut short, and the browser shows a failed download.
+		requestLogger(c, h.log).Error("export cut short", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	requestLogger(c, h.log).Info("data exported", "bytes", w.Size)
+	return nil
+}
+
+// accountDeletePage is what the confirmation page shows.
+type accountDeletePage struct {
+	// HasPassword: the member confirms with their password; otherwise with a fresh login.
+	HasPassword bool
+	// Fresh: the member logged in less than freshLogin ago.
+	Fresh bool
+	// Providers are the member's linked login services: logging in again with one of them
+	// (back to this page) is the fresh login that confirms.
+	Providers []providerButton
+	Error     string
+}
+
+func (h *Handler) accountDeletePage(c echo.Context) *accountDeletePage {
+	u, s := currentUser(c), currentSession(c)
+	d := &accountDeletePage{HasPassword: u.PasswordHash != "", Fresh: s != nil && h.store.Now().Sub(s.CreatedAt) < freshLogin}
+	if !d.HasPassword && !d.Fresh {
+		b, err := h.linkedProviderButtons(c.Request().Context(), u)
+		if err != nil {
+			h.log.WarnContext(c.Request().Context(), "account delete: list login providers", "err", err)
+		}
+		d.Providers = b
+	}
+	return d
+}
+
+func (h *Handler) renderAccountDelete(c echo.Context, status int, d *accountDeletePage) error {
+	p := h.page(c, "Delete your account", "account")
+	p.Data = d
+	return h.respond(c, status, "account_delete", "", p)
+}
+
+// AccountDeleteForm asks the member to confirm the deletion of their account.
+func (h *Handler) AccountDeleteForm(c echo.Context) error {
+	return h.renderAccountDelete(c, http.StatusOK, h.accountDeletePage(c))
+}
+
+// AccountDelete erases the member's account after they confirm it (store.EraseUser): their
+// messages turn into "message removed" on every open page, and their sockets and
+// notification streams close through the change feed.
+func (h *Handler) AccountDelete(c echo.Context) error {
+	u := currentUser(c)
+	d := h.accountDeletePage(c)
+	switch {
+	case c.FormValue("confirm") != "yes":
+		d.Error = "Please tick the box to confirm that you want your account deleted."
+	case d.HasPassword && !h.passwords.verify(c.FormValue("password"), u.PasswordHash):
+		d.Error = "That is not your password."
+	case !d.HasPassword && !d.Fresh:
+		d.Error = "To confirm, log in again with your provider (the button below); you then have five minutes to delete."
+	}
+	if d.Error != "" {
+		return h.renderAccountDelete(c, http.StatusUnprocessableEntity, d)
+	}
+	ctx := c.Request().Context()
+	er, err := h.store.EraseUser(ctx, u.ID)
+	if errors.Is(err, store.ErrLastAdmin) {
+		d.Error = "You are the only admin, so your account cannot be deleted yet: make another member an admin first (Admin, Members and roles)."
+		return h.renderAccountDelete(c, http.StatusConflict, d)
+	}
+	if err != nil && er.UserID == 0 {
+		return internal(err)
+	}
+	if err != nil { // erased and committed; only the WAL checkpoint failed
+		requestLogger(c, h.log).Warn("account erased, checkpoint failed", "err", err)
+	}
+	// Open pages show the erased messages as removed, by the path every removal takes.
+	for _, ids := range er.Messages {
+		for _, id := range ids {
+			if m, err := h.store.MessageByID(ctx, id); err == nil {
+				h.chat.MessageChanged(m)
+			}
+		}
+	}
+	if s := currentSession(c); s != nil {
+		h.sessionEnded(u.ID, s.ID)
+	}
+	requestLogger(c, h.log).Info("account erased", "messages", er.MessageCount, "groups", len(er.Groups))
+	h.clearSessionCookie(c)
+	h.rotateCSRF(c)
+	return redirect(c, "/account/deleted")
+}
+
+// AccountDeleted says goodbye after an account was deleted.
+func (h *Handler) AccountDeleted(c echo.Context) error {
+	return h.respond(c, http.StatusOK, "account_deleted", "", h.page(c, "Your account is deleted", ""))
+}
