@@ -97,3 +97,64 @@ func benchPacedTail(b *testing.B, checkpointEvery time.Duration) {
 	b.ReportMetric(at(0.999), "p99.9-ms")
 	b.ReportMetric(at(1), "max-ms")
 }
+
+// TestCommitterGathersWithinMinInterval: messages arriving one by one within MinInterval
+// of the last commit share the next commit instead of taking one each, and none is lost
+// or reordered.
+func TestCommitterGathersWithinMinInterval(t *testing.T) {
+	s := openChatStore(t)
+	ctx := context.Background()
+	u := chatUser(t, s, "gather")
+	g, err := s.GroupBySlug(ctx, "welcome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var commits [][]int64
+	c, err := s.NewCommitter(ctx, CommitterOptions{MinInterval: 2 * time.Second, OnCommit: func(ms []Message) {
+		mu.Lock()
+		defer mu.Unlock()
+		var seqs []int64
+		for _, m := range ms {
+			seqs = append(seqs, m.Seq)
+		}
+		commits = append(commits, seqs)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	post := func(i int) error {
+		_, err := c.Post(ctx, NewMessage{GroupID: g.ID, AuthorID: u.ID, AuthorName: u.DisplayName, ClientID: fmt.Sprint(i), Body: fmt.Sprint("message ", i)})
+		return err
+	}
+	if err := post(0); err != nil { // idle: committed at once, and the interval starts
+		t.Fatal(err)
+	}
+	// Ten more, 20 ms apart (each would otherwise be committed on its own), all well
+	// inside the 2 s after the first commit.
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 1; i <= 10; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs <- post(i) }()
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(commits) != 2 || len(commits[0]) != 1 || len(commits[1]) != 10 {
+		t.Fatalf("commits (sequences of each) = %v, want the first alone and the next ten together", commits)
+	}
+	for i, seq := range commits[1] {
+		if seq != int64(i+2) {
+			t.Fatalf("gathered commit %v is not in sequence order", commits[1])
+		}
+	}
+}
