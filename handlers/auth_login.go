@@ -72,15 +72,8 @@ func (h *Handler) Login(c echo.Context) error {
 		}
 		if h.passwords.verify(pw, u.PasswordHash) && u.ID != 0 {
 			// A suspended member is told so (only after their password matched).
-			sn, suspended, err := h.store.ActiveSuspension(c.Request().Context(), u.ID)
-			if err != nil {
-				return internal(err)
-			}
-			if suspended {
-				return &Error{Code: http.StatusForbidden, Message: suspensionMessage(sn)}
-			}
-			if err := h.startSession(c, u); err != nil {
-				return internal(err)
+			if err := h.logIn(c, u); err != nil {
+				return err
 			}
 			h.backoff.succeed(f.Values["username"])
 			return redirect(c, safeNext(f.Values["next"], "/groups"))

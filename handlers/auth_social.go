@@ -255,15 +255,8 @@ func (h *Handler) socialLoggedIn(c echo.Context, p *socialProvider, flow store.O
 	if current != nil && current.UserID != u.ID {
 		return &Error{Code: http.StatusConflict, Message: "That " + p.label + " account belongs to another Hearth account. Log out first to use it."}
 	}
-	sn, suspended, err := h.store.ActiveSuspension(ctx, u.ID)
-	if err != nil {
-		return internal(err)
-	}
-	if suspended {
-		return &Error{Code: http.StatusForbidden, Message: suspensionMessage(sn)}
-	}
-	if err := h.startSession(c, u); err != nil {
-		return internal(err)
+	if err := h.logIn(c, u); err != nil {
+		return err
 	}
 	if current != nil {
 		// The member confirmed who they are: the fresh session replaces the old one.

@@ -15,6 +15,23 @@ import (
 // startSession creates a fresh server-side session (a new id at every login, so a token
 // planted before login is useless), sets its cookie and rotates the CSRF token, so a token
 // seen before login is useless after it too.
+// logIn starts a session for u, unless u is suspended: then the member is told so (a
+// 403 with the suspension's reason and end). Every way of logging in ends here, after
+// it has checked who the member is.
+func (h *Handler) logIn(c echo.Context, u store.User) error {
+	sn, suspended, err := h.store.ActiveSuspension(c.Request().Context(), u.ID)
+	if err != nil {
+		return internal(err)
+	}
+	if suspended {
+		return &Error{Code: http.StatusForbidden, Message: suspensionMessage(sn)}
+	}
+	if err := h.startSession(c, u); err != nil {
+		return internal(err)
+	}
+	return nil
+}
+
 func (h *Handler) startSession(c echo.Context, u store.User) error {
 	token := newToken()
 	sum := sha256.Sum256([]byte(token))

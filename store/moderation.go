@@ -574,20 +574,11 @@ func (s *Store) MessageReported(ctx context.Context, messageID int64) (bool, err
 
 // adminsTx returns the ids of the site admins.
 func adminsTx(ctx context.Context, tx *sql.Tx) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE role = 'admin'`)
+	ids, err := queryIDs(ctx, tx, `SELECT id FROM users WHERE role = 'admin'`)
 	if err != nil {
 		return nil, fmt.Errorf("load admins: %w", err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // HideReason returns the reason of the hide in force on a message ("" when it is not
