@@ -163,6 +163,9 @@
   }
 
   function actionButtons(m) { return m.querySelectorAll(".msg-actions button"); }
+  // The author's name links to their member page; like the actions, it is a Tab stop only
+  // while its message's actions are open, so the list stays one stop.
+  function authorLink(m) { return m.querySelector("a.msg-author"); }
 
   function openActions(m) {
     m.classList.add("actions-open");
@@ -171,12 +174,16 @@
       b.setAttribute("tabindex", "0");
       if (!first && b.offsetParent !== null) first = b;
     });
+    var a = authorLink(m);
+    if (a) a.setAttribute("tabindex", "0");
     return first;
   }
 
   function closeActions(m) {
     m.classList.remove("actions-open");
     actionButtons(m).forEach(function (b) { b.setAttribute("tabindex", "-1"); });
+    var a = authorLink(m);
+    if (a) a.setAttribute("tabindex", "-1");
   }
 
   // Mark own messages (edit/delete shown) and mentions of the viewer, localise times and
