@@ -419,3 +419,35 @@ func TestExportFieldByField(t *testing.T) {
 		t.Errorf("created_at = %#v", msgs[0]["created_at"])
 	}
 }
+
+// TestExportHidesReportsAboutTheMember: a member's export says nothing of the reports
+// about them, not even how moderators handled them: claiming and resolving a report (with
+// a note naming the reporter) leave audit entries about the member, and none is exported.
+func TestExportHidesReportsAboutTheMember(t *testing.T) {
+	w := newEraseWorld(t)
+	ctx := context.Background()
+	admin, err := w.s.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report int64
+	if err := w.s.w.QueryRowContext(ctx, `SELECT id FROM reports WHERE subject_id = ?`, w.peer.ID).Scan(&report); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.s.ClaimReport(ctx, report, admin.ID); err != nil {
+		t.Fatal(err)
+	}
+	const resolution = "the one who reported says he wrote to her privately"
+	if err := w.s.ResolveReport(ctx, report, admin.ID, OutcomeNoAction, resolution); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.s.ExportUser(ctx, w.peer.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{resolution, markerReport, "resolve:", "claim", markerName} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the reported member's export holds %q", secret)
+		}
+	}
+}

@@ -103,10 +103,14 @@ var exportSections = []exportSection{
 		s.lifted_at, s.seen_at FROM sanctions s LEFT JOIN groups g ON g.id = s.group_id WHERE s.user_id = ? ORDER BY s.id`},
 	{Name: "appeals", SQL: `SELECT sanction_id, note, created_at, decided_at, outcome, decision_note
 		FROM appeals WHERE user_id = ? ORDER BY id`},
-	// What moderators recorded about the member, and what the member did as a moderator:
-	// the audit log holds ids, and only the action, the time and the reason are given.
+	// What moderators did about the member, and what the member did as a moderator: the
+	// audit log holds ids, and only the action, the time and the reason are given. The
+	// handling of reports about the member (claims and resolutions, with the moderators'
+	// notes) is left out: it would tell them they were reported, when, where, and perhaps
+	// by whom. What they were told of (warnings, mutes, hides, appeals) is in.
 	{Name: "audit_about_me", SQL: `SELECT a.action, g.slug AS "group", a.reason, a.at AS recorded_at
-		FROM audit_log a LEFT JOIN groups g ON g.id = a.group_id WHERE a.target_id = ? ORDER BY a.id`},
+		FROM audit_log a LEFT JOIN groups g ON g.id = a.group_id
+		WHERE a.target_id = ? AND a.action != 'claim' AND a.action NOT LIKE 'resolve:%' ORDER BY a.id`},
 	{Name: "moderation_actions", Paged: true, SQL: `SELECT a.id, a.action, g.slug AS "group", a.reason, a.at AS recorded_at
 		FROM audit_log a LEFT JOIN groups g ON g.id = a.group_id WHERE a.moderator_id = ? AND a.id > ? ORDER BY a.id LIMIT 1000`},
 	{Name: "notifications", Paged: true, SQL: `SELECT n.id, n.kind, n.goal_id, g.slug AS "group", n.detail, n.created_at,
