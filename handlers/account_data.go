@@ -3,7 +3,9 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,14 +22,24 @@ const freshLogin = 5 * time.Minute
 
 // AccountExport sends the member's data as one JSON file, written as it is read. It is a
 // POST with the CSRF token, so no other site can make a browser fetch it.
+//
+// An export holds a read connection and a database snapshot while it is written, so a
+// member has one under way at a time and the site exportSlots in all, and a download that
+// stops reading for exportStall is cut: a client cannot hold the read pool, or the WAL
+// checkpoints, by never reading.
 func (h *Handler) AccountExport(c echo.Context) error {
 	u := currentUser(c)
+	release, ok := h.exports.acquire(u.ID)
+	if !ok {
+		return &Error{Code: http.StatusTooManyRequests, Message: "A download of your data is already being prepared, or many are at once. Please try again in a minute."}
+	}
+	defer release()
 	w := c.Response()
 	name := fmt.Sprintf("hearth-export-%s.json", h.store.Now().Format("2006-01-02"))
 	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSONCharsetUTF8)
 	w.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	if err := h.store.ExportUser(c.Request().Context(), u.ID, w); err != nil {
+	if err := h.store.ExportUser(c.Request().Context(), u.ID, stallWriter{rc: http.NewResponseController(w), w: w}); err != nil {
 		if !w.Committed {
 			return internal(err)
 		}
@@ -37,6 +49,57 @@ func (h *Handler) AccountExport(c echo.Context) error {
 	}
 	requestLogger(c, h.log).Info("data exported", "bytes", w.Size)
 	return nil
+}
+
+// exportSlots bounds the exports under way on the site; exportStall is how long one write of
+// an export may wait for the client to read.
+const (
+	exportSlots = 2
+	exportStall = 30 * time.Second
+)
+
+// exportGate admits one export per member and exportSlots in all.
+type exportGate struct {
+	mu    sync.Mutex
+	users map[int64]bool
+	slots chan struct{}
+}
+
+func newExportGate() *exportGate {
+	return &exportGate{users: map[int64]bool{}, slots: make(chan struct{}, exportSlots)}
+}
+
+// acquire admits userID's export, or reports false without waiting.
+func (g *exportGate) acquire(userID int64) (release func(), ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.users[userID] {
+		return nil, false
+	}
+	select {
+	case g.slots <- struct{}{}:
+	default:
+		return nil, false
+	}
+	g.users[userID] = true
+	return func() {
+		g.mu.Lock()
+		delete(g.users, userID)
+		g.mu.Unlock()
+		<-g.slots
+	}, true
+}
+
+// stallWriter gives each write to the client exportStall to go through.
+type stallWriter struct {
+	rc *http.ResponseController
+	w  io.Writer
+}
+
+func (s stallWriter) Write(p []byte) (int, error) {
+	// Not every writer takes a deadline (a test's recorder); the write then waits as before.
+	_ = s.rc.SetWriteDeadline(time.Now().Add(exportStall))
+	return s.w.Write(p)
 }
 
 // accountDeletePage is what the confirmation page shows.

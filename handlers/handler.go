@@ -90,6 +90,7 @@ type Handler struct {
 	mentions  *mentions        // mention notifications (mention_notify.go)
 	social    *socialProviders // login providers (auth_social_providers.go)
 	retention *retentionJob    // erases messages past their group's retention (retention.go)
+	exports   *exportGate      // downloads of members' data under way (account_data.go)
 	// streamsDone is closed when the server stops, ending the notification streams.
 	streamsDone chan struct{}
 	stopStreams sync.Once
@@ -136,7 +137,7 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw,
+	h := &Handler{cfg: d.Config, store: d.Store, views: d.Views, assets: d.Assets, log: d.Logger, passwords: pw, exports: newExportGate(),
 		social: social, streamsDone: make(chan struct{})}
 	h.frames = newChatFrames(d.Views, d.Store)
 	d.Store.OnChange(h.frames.follow)
