@@ -17,8 +17,21 @@ import (
 // erasure of their account (store/export.go, store/erase.go, the privacy page).
 
 // freshLogin is how recent a login must be to confirm an account deletion without a
-// password (an account that logs in only through another service).
+// password (an account that logs in only through another service), and to change the
+// ways of logging in (auth_social*.go).
 const freshLogin = 5 * time.Minute
+
+// recentLogin reports whether the request's session began less than freshLogin ago.
+func (h *Handler) recentLogin(c echo.Context) bool {
+	s := currentSession(c)
+	return s != nil && h.store.Now().Sub(s.CreatedAt) < freshLogin
+}
+
+// errStaleLogin refuses a change to how a member logs in on a session that is not recent:
+// a session left open, or stolen, must not be enough to take the account over for good.
+var errStaleLogin = &Error{Code: http.StatusForbidden, Message: "To change how you log in, please log in again first " +
+	"(with your password or a provider you use), then come back here within five minutes. This keeps your account yours " +
+	"if someone else has your device."}
 
 // AccountExport sends the member's data as one JSON file, written as it is read. It is a
 // POST with the CSRF token, so no other site can make a browser fetch it.
@@ -115,8 +128,8 @@ type accountDeletePage struct {
 }
 
 func (h *Handler) accountDeletePage(c echo.Context) *accountDeletePage {
-	u, s := currentUser(c), currentSession(c)
-	d := &accountDeletePage{HasPassword: u.PasswordHash != "", Fresh: s != nil && h.store.Now().Sub(s.CreatedAt) < freshLogin}
+	u := currentUser(c)
+	d := &accountDeletePage{HasPassword: u.PasswordHash != "", Fresh: h.recentLogin(c)}
 	if !d.HasPassword && !d.Fresh {
 		b, err := h.linkedProviderButtons(c.Request().Context(), u)
 		if err != nil {

@@ -68,6 +68,9 @@ func (h *Handler) beginSocial(c echo.Context, purpose string) error {
 	}
 	next := safeNext(c.FormValue("next"), "")
 	if purpose == purposeLink {
+		if !h.recentLogin(c) {
+			return errStaleLogin
+		}
 		ids, err := h.store.Identities(ctx, uid)
 		if err != nil {
 			return internal(err)

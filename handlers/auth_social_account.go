@@ -95,6 +95,9 @@ func (h *Handler) SocialUnlink(c echo.Context) error {
 	if err != nil {
 		return errNotFound
 	}
+	if !h.recentLogin(c) {
+		return errStaleLogin
+	}
 	u := currentUser(c)
 	switch err := h.store.UnlinkIdentity(c.Request().Context(), u.ID, id); {
 	case errors.Is(err, store.ErrNotFound):

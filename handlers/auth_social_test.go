@@ -573,3 +573,38 @@ func TestSocialOnlyAccountDeleteConfirmsWithAFreshLogin(t *testing.T) {
 		t.Fatal("the provider link outlived the account")
 	}
 }
+
+// TestSocialLoginsChangeOnlyOnARecentLogin: a session older than five minutes (left open,
+// or stolen) may neither link a provider nor remove one; logging in again allows it.
+func TestSocialLoginsChangeOnlyOnARecentLogin(t *testing.T) {
+	f := newOIDCFixture(t)
+	ctx := context.Background()
+	f.app.Member("admin")
+	m := f.app.Member("rowan")
+	if r := f.login(m, "rowan-sub", "link", ""); r.Status != http.StatusSeeOther {
+		t.Fatalf("link on a fresh login: %d", r.Status)
+	}
+	rowan, _ := f.app.Store.UserByUsername(ctx, "rowan")
+	ids, _ := f.app.Store.Identities(ctx, rowan.ID)
+	if len(ids) != 1 {
+		t.Fatalf("identities: %+v", ids)
+	}
+	f.app.Clock.Advance(6 * time.Minute)
+	unlink := "/account/logins/" + strconv.FormatInt(ids[0].ID, 10) + "/unlink"
+	if r := m.PostForm(unlink, nil); r.Status != http.StatusForbidden || !strings.Contains(r.Body, "log in again") {
+		t.Fatalf("unlink on an old session: %d", r.Status)
+	}
+	if r := m.PostForm("/auth/oidc/link", nil); r.Status != http.StatusForbidden {
+		t.Fatalf("link on an old session: %d", r.Status)
+	}
+	if ids, _ := f.app.Store.Identities(ctx, rowan.ID); len(ids) != 1 {
+		t.Fatalf("identities changed on an old session: %+v", ids)
+	}
+	m.Login("rowan", handlerstest.Password)
+	if r := m.PostForm(unlink, nil); r.Status != http.StatusSeeOther {
+		t.Fatalf("unlink after logging in again: %d", r.Status)
+	}
+	if ids, _ := f.app.Store.Identities(ctx, rowan.ID); len(ids) != 0 {
+		t.Fatalf("identities after unlinking: %+v", ids)
+	}
+}
