@@ -4,7 +4,7 @@
 -- groups.last_seq (SQLite's 00018). A later change to the schema is a new migration here
 -- beside the SQLite one, never an edit of this file once it has shipped.
 --
--- Conventions (docs: /work/ISSUE14-PLAN.md, store.go): the same table, column and index
+-- Conventions (the plan of issue 14, in store.go's doc): the same table, column and index
 -- names as SQLite, so the store's SQL is written once for both engines. SQLite's INTEGER is
 -- BIGINT: timestamps are unix milliseconds (UTC) and flags stay 0/1, so a query tests a flag
 -- with "= 1" or "<> 0", never as a bare boolean. An INTEGER PRIMARY KEY is an identity BY
