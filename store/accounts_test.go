@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -78,9 +80,10 @@ func TestLookAlikeDisplayNamesRefused(t *testing.T) {
 // Accounts made before the skeleton column existed get their skeleton at Migrate, so a
 // look-alike of an old name is refused too.
 func TestMigrateFillsSkeletonsOfOldAccounts(t *testing.T) {
+	storetest.SkipOnPostgres(t, "writes an old-version SQLite file")
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(ctx, store.Options{Path: path})
+	st, err := store.Open(ctx, store.Options{Path: path, DatabaseURL: storetest.URL(t, path)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +119,7 @@ func TestPasswordResetLink(t *testing.T) {
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), Now: clock})
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, ""), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // openChatStore opens a fresh, migrated store in t.TempDir() with a fixed clock.
@@ -16,7 +18,7 @@ func openChatStore(t testing.TB) *Store {
 	t.Helper()
 	ctx := context.Background()
 	clock := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "hearth.db"), Now: func() time.Time { return clock }})
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, ""), Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}

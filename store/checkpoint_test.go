@@ -7,12 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // TestBackgroundCheckpoint: commits far below SQLite's own 1,000-page threshold still
 // reach the database file, because the background connection checkpoints them, and the
 // writer's own threshold is the high backstop.
 func TestBackgroundCheckpoint(t *testing.T) {
+	storetest.SkipOnPostgres(t, "checkpoints the WAL")
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
 	s, err := Open(ctx, Options{Path: path, CheckpointEvery: 20 * time.Millisecond})

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // memberDataGaps lists what the export and erasure plans miss: every column that holds a
@@ -82,6 +84,7 @@ func memberDataGaps(ctx context.Context, db *sql.DB) ([]string, error) {
 // TestMemberDataCoverage fails when a table holding a member's id is added without export
 // and erasure coverage, and shows that it would, with a table made up for the test.
 func TestMemberDataCoverage(t *testing.T) {
+	storetest.SkipOnPostgres(t, "reads the schema from sqlite_master; TestSchema shows PostgreSQL's tables are the same")
 	s := openChatStore(t)
 	ctx := context.Background()
 	gaps, err := memberDataGaps(ctx, s.w)
@@ -248,6 +251,7 @@ func assertNotInFiles(t *testing.T, files map[string][]byte, markers ...string) 
 }
 
 func TestEraseUserLeavesNoTrace(t *testing.T) {
+	storetest.SkipOnPostgres(t, "reads the SQLite file, WAL and shm bytes")
 	w := newEraseWorld(t)
 	s, ctx := w.s, context.Background()
 	before := rawFiles(t, s.path)

@@ -169,7 +169,11 @@ func (s *Store) ExportUser(ctx context.Context, userID int64, w io.Writer) error
 	defer conn.Close()
 	// One read transaction: every section sees the same moment, and WAL lets the writer
 	// carry on meanwhile.
-	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+	begin := `BEGIN`
+	if s.pg {
+		begin = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
 		return fmt.Errorf("export: begin: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), `ROLLBACK`) //nolint:errcheck // a read transaction
@@ -178,7 +182,11 @@ func (s *Store) ExportUser(ctx context.Context, userID int64, w io.Writer) error
 		return notFound(err, "export: load account")
 	}
 	tables := map[string]bool{}
-	rows, err := conn.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	listTables := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if s.pg {
+		listTables = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`
+	}
+	rows, err := conn.QueryContext(ctx, listTables)
 	if err != nil {
 		return fmt.Errorf("export: list tables: %w", err)
 	}

@@ -96,7 +96,7 @@ func (s *Store) AddGoalComment(ctx context.Context, g Goal, userID int64, body s
 		if off {
 			return ErrGoalState
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO goal_comments (goal_id, user_id, body, created_at) VALUES (?, ?, ?, ?)`, g.ID, userID, body, now)
+		res, err := insertRow(ctx, tx, `INSERT INTO goal_comments (goal_id, user_id, body, created_at) VALUES (?, ?, ?, ?)`, g.ID, userID, body, now)
 		if err != nil {
 			return fmt.Errorf("comment on goal: %w", err)
 		}

@@ -400,7 +400,7 @@ func (s *Store) CreateGoal(ctx context.Context, owner int64, in GoalInput, miles
 		if err := checkGoalInput(ctx, tx, owner, in, 0); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO goals (user_id, title, why, target_date, visibility, group_id, buddy_id,
+		res, err := insertRow(ctx, tx, `INSERT INTO goals (user_id, title, why, target_date, visibility, group_id, buddy_id,
 			created_at, updated_at, active_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			owner, in.Title, in.Why, in.TargetDate, in.Visibility, groupFor(in), nullID(in.BuddyID), now, now, now)
 		if err != nil {
@@ -705,7 +705,7 @@ func (s *Store) ChangeGoalState(ctx context.Context, g Goal, a GoalAction, note 
 			return notFound(err, "change goal state")
 		}
 		// Close the current run, if any, into the total.
-		closeRun := `UPDATE goals SET active_ms = active_ms + MAX(0, ?1 - COALESCE(active_since, ?1)), active_since = NULL, state = ?2 WHERE id = ?3`
+		closeRun := `UPDATE goals SET active_ms = active_ms + CASE WHEN CAST(?1 AS INTEGER) > COALESCE(active_since, CAST(?1 AS INTEGER)) THEN CAST(?1 AS INTEGER) - COALESCE(active_since, CAST(?1 AS INTEGER)) ELSE 0 END, active_since = NULL, state = ?2 WHERE id = ?3`
 		var kind GoalEventKind
 		switch a {
 		case ActionPause:

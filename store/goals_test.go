@@ -177,20 +177,26 @@ func TestDeleteUserErasesGoalData(t *testing.T) {
 		t.Fatalf("ana's unread before: %d", w.rawUnread(w.ana))
 	}
 	must(s.DeleteUser(ctx, w.cat.ID))
-	for _, q := range []string{
-		`SELECT COUNT(*) FROM goals WHERE user_id = ?1 OR buddy_id = ?1`,
-		`SELECT COUNT(*) FROM goal_milestones WHERE goal_id = ?2`,
-		`SELECT COUNT(*) FROM goal_events WHERE goal_id = ?2`,
-		`SELECT COUNT(*) FROM goal_reactions WHERE user_id = ?1 OR goal_id = ?2`,
-		`SELECT COUNT(*) FROM goal_comments WHERE user_id = ?1 OR goal_id = ?2`,
-		`SELECT COUNT(*) FROM notifications WHERE user_id = ?1 OR goal_id = ?2`,
-		`SELECT COUNT(*) FROM notification_actors WHERE actor_id = ?1`,
-		`SELECT COUNT(*) FROM notification_settings WHERE user_id = ?1`,
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{
+		{`SELECT COUNT(*) FROM goals WHERE user_id = ?1 OR buddy_id = ?1`, w.cat.ID},
+		{`SELECT COUNT(*) FROM goal_milestones WHERE goal_id = ?`, mine.ID},
+		{`SELECT COUNT(*) FROM goal_events WHERE goal_id = ?`, mine.ID},
+		{`SELECT COUNT(*) FROM goal_reactions WHERE user_id = ?`, w.cat.ID},
+		{`SELECT COUNT(*) FROM goal_reactions WHERE goal_id = ?`, mine.ID},
+		{`SELECT COUNT(*) FROM goal_comments WHERE user_id = ?`, w.cat.ID},
+		{`SELECT COUNT(*) FROM goal_comments WHERE goal_id = ?`, mine.ID},
+		{`SELECT COUNT(*) FROM notifications WHERE user_id = ?`, w.cat.ID},
+		{`SELECT COUNT(*) FROM notifications WHERE goal_id = ?`, mine.ID},
+		{`SELECT COUNT(*) FROM notification_actors WHERE actor_id = ?`, w.cat.ID},
+		{`SELECT COUNT(*) FROM notification_settings WHERE user_id = ?`, w.cat.ID},
 	} {
 		var n int
-		must(s.w.QueryRow(q, w.cat.ID, mine.ID).Scan(&n))
+		must(s.w.QueryRow(q.sql, q.arg).Scan(&n))
 		if n != 0 {
-			t.Errorf("%s: %d rows left after the account was deleted", q, n)
+			t.Errorf("%s: %d rows left after the account was deleted", q.sql, n)
 		}
 	}
 	if n, _ := s.UnreadCount(ctx, w.ana.ID); n != 0 || w.rawUnread(w.ana) != 0 {

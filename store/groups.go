@@ -114,7 +114,7 @@ func (s *Store) CreateGroup(ctx context.Context, in GroupInput, createdBy int64)
 	g := Group{Slug: in.Slug, Name: in.Name, Description: in.Description, Guidelines: in.Guidelines,
 		Visibility: in.Visibility, CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `
+		res, err := insertRow(ctx, tx, `
 			INSERT INTO groups (slug, name, description, guidelines, visibility, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			g.Slug, g.Name, g.Description, g.Guidelines, g.Visibility, createdBy, ms(now), ms(now))
@@ -181,7 +181,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id int64, in GroupInput) (Group
 func (s *Store) CurrentSlug(ctx context.Context, slug string) (string, error) {
 	var cur string
 	err := s.r.QueryRowContext(ctx, `SELECT g.slug FROM group_slugs o JOIN groups g ON g.id = o.group_id
-		WHERE o.slug = CAST(? AS TEXT)`, slug).Scan(&cur)
+		WHERE o.slug = CAST(? AS CITEXT)`, slug).Scan(&cur)
 	if err != nil {
 		return "", notFound(err, "look up an earlier group address")
 	}
@@ -265,8 +265,8 @@ func (s *Store) ListGroupsFor(ctx context.Context, userID int64, everything bool
 		            AND x.author_id != ? AND x.deleted_at IS NULL) END
 		FROM groups g
 		LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(? AS INTEGER)
-		WHERE CAST(? AS INTEGER) OR (g.archived_at IS NULL AND (g.visibility = 'public' OR m.user_id IS NOT NULL))
-		ORDER BY g.name COLLATE NOCASE`, userID, userID, everything)
+		WHERE CAST(? AS INTEGER) <> 0 OR (g.archived_at IS NULL AND (g.visibility = 'public' OR m.user_id IS NOT NULL))
+		ORDER BY lower(g.name), g.id`, userID, userID, everything)
 	if err != nil {
 		return nil, fmt.Errorf("list groups: %w", err)
 	}
@@ -293,7 +293,7 @@ const groupForMemberSQL = `SELECT ` + groupColumns + `,
 	         AND sm.kind = 'mute' AND sm.lifted_at IS NULL AND (sm.expires_at IS NULL OR sm.expires_at > CAST(?3 AS INTEGER))
 	         ORDER BY sm.expires_at IS NULL DESC, sm.expires_at DESC LIMIT 1), 0)
 	FROM groups g LEFT JOIN memberships m ON m.group_id = g.id AND m.user_id = CAST(?1 AS INTEGER)
-	WHERE g.slug = CAST(?2 AS TEXT)`
+	WHERE g.slug = CAST(?2 AS CITEXT)`
 
 // GroupForMember loads a group by its slug together with userID's membership of it, in one
 // read: every group route needs both. isMember is false (and m zero) for a non-member; then
@@ -470,9 +470,13 @@ func (s *Store) MembershipsAlive(ctx context.Context, pairs []MemberPair) (map[M
 		b = fmt.Appendf(b, "[%d,%d]", p.GroupID, p.UserID)
 	}
 	b = append(b, ']')
-	rows, err := s.r.QueryContext(ctx, `
-		SELECT m.group_id, m.user_id FROM json_each(CAST(? AS TEXT)) j
-		JOIN memberships m ON m.group_id = j.value ->> 0 AND m.user_id = j.value ->> 1`, string(b))
+	q := `SELECT m.group_id, m.user_id FROM json_each(CAST(? AS TEXT)) j
+		JOIN memberships m ON m.group_id = j.value ->> 0 AND m.user_id = j.value ->> 1`
+	if s.pg {
+		q = `SELECT m.group_id, m.user_id FROM json_array_elements(CAST(? AS JSON)) j
+		JOIN memberships m ON m.group_id = CAST(j.value ->> 0 AS INTEGER) AND m.user_id = CAST(j.value ->> 1 AS INTEGER)`
+	}
+	rows, err := s.r.QueryContext(ctx, q, string(b))
 	if err != nil {
 		return nil, fmt.Errorf("check live memberships: %w", err)
 	}

@@ -73,6 +73,10 @@ func (s *Store) WriteHealth(ctx context.Context) error {
 		s.health.probe.Lock()
 		if at2, _ := s.health.latest(); at2.Equal(at) {
 			_ = s.InTx(ctx, func(tx *sql.Tx) error {
+				if s.pg { // a transaction id makes the commit write to the server's WAL
+					_, err := tx.ExecContext(ctx, `SELECT txid_current()`)
+					return err
+				}
 				var v int64
 				if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 					return err

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -55,12 +57,13 @@ func writeBallast(st *store.Store, t *testing.T, n int64) error {
 
 // Reads keep answering on a full disk; WriteHealth must not.
 func TestWriteHealthFollowsWrites(t *testing.T) {
+	storetest.SkipOnPostgres(t, "makes SQLite writes fail")
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(t.Context(), store.Options{Path: path, Now: clock})
+	st, err := store.Open(t.Context(), store.Options{Path: path, DatabaseURL: storetest.URL(t, path), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,11 +107,12 @@ func TestWriteHealthFollowsWrites(t *testing.T) {
 
 // With no writes for a while, the probe alone notices a full disk.
 func TestWriteHealthProbesWhenIdle(t *testing.T) {
+	storetest.SkipOnPostgres(t, "makes SQLite writes fail")
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(t.Context(), store.Options{Path: path, Now: clock})
+	st, err := store.Open(t.Context(), store.Options{Path: path, DatabaseURL: storetest.URL(t, path), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,9 +143,10 @@ func TestWriteHealthProbesWhenIdle(t *testing.T) {
 // The WAL is cut back to the journal size limit after a checkpoint, instead of keeping the
 // size of the largest transaction it ever held.
 func TestWALShrinksToTheJournalSizeLimit(t *testing.T) {
+	storetest.SkipOnPostgres(t, "SQLite WAL file")
 	const limit = 1 << 20
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(t.Context(), store.Options{Path: path, JournalSizeLimit: limit})
+	st, err := store.Open(t.Context(), store.Options{Path: path, DatabaseURL: storetest.URL(t, path), JournalSizeLimit: limit})
 	if err != nil {
 		t.Fatal(err)
 	}

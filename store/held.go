@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNotHeld is ApproveHeld's and RejectHeld's refusal of a message that is not (or no
@@ -81,13 +82,20 @@ func (s *Store) decideHeld(ctx context.Context, a Action, messageID int64, appro
 // to save a sort of at most 50 rows (TestHotQueryPlans, BenchmarkGroupPage).
 const heldMessagesSQL = `SELECT ` + messageColumns + `
 	FROM messages m INDEXED BY messages_held JOIN users u ON u.id = m.author_id
-	WHERE m.group_id = CAST(? AS INTEGER) AND m.author_id = CAST(? AS INTEGER) AND m.held AND m.deleted_at IS NULL
+	WHERE m.group_id = CAST(? AS INTEGER) AND m.author_id = CAST(? AS INTEGER) AND m.held <> 0 AND m.deleted_at IS NULL
 	ORDER BY m.seq LIMIT 50`
+
+// heldMessagesPG is heldMessagesSQL without SQLite's index hint.
+var heldMessagesPG = strings.Replace(heldMessagesSQL, " INDEXED BY messages_held", "", 1)
 
 // HeldMessages returns authorID's messages in groupID that wait for review, oldest first:
 // the author's own list on the group page ("held for review").
 func (s *Store) HeldMessages(ctx context.Context, groupID, authorID int64) ([]Message, error) {
-	rows, err := s.r.QueryContext(ctx, heldMessagesSQL, groupID, authorID)
+	q := heldMessagesSQL
+	if s.pg {
+		q = heldMessagesPG
+	}
+	rows, err := s.r.QueryContext(ctx, q, groupID, authorID)
 	if err != nil {
 		return nil, fmt.Errorf("load held messages: %w", err)
 	}

@@ -82,7 +82,7 @@ func (s *Store) insertIdentity(ctx context.Context, tx *sql.Tx, userID int64, pr
 	case !errors.Is(err, sql.ErrNoRows):
 		return Identity{}, fmt.Errorf("look up identity: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO user_identities (user_id, provider, subject, created_at) VALUES (?, ?, ?, ?)`,
+	res, err := insertRow(ctx, tx, `INSERT INTO user_identities (user_id, provider, subject, created_at) VALUES (?, ?, ?, ?)`,
 		userID, provider, subject, ms(id.CreatedAt))
 	switch {
 	case isUniqueViolation(err, "user_identities.user_id"):
@@ -116,6 +116,9 @@ func (s *Store) LinkIdentity(ctx context.Context, userID int64, provider, subjec
 // once cannot both pass the check. ErrNotFound: no such identity of this member.
 func (s *Store) UnlinkIdentity(ctx context.Context, userID, identityID int64) error {
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, lockLogins, userID); err != nil {
+			return err
+		}
 		var hash string
 		var others int
 		err := tx.QueryRowContext(ctx, `SELECT u.password_hash,

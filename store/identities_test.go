@@ -8,13 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/store"
 )
 
 func openWithClock(t *testing.T) (*store.Store, *clock) {
 	t.Helper()
 	c := &clock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), Now: c.Now})
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, ""), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,7 +114,7 @@ type Committer struct {
 	log      *slog.Logger
 	logs     *LogLimiter // failures that repeat for every batch
 
-	insert, maxSeq, existing, standing *sql.Stmt
+	insert, lockSeq, setSeq, existing, standing *sql.Stmt
 }
 
 type postReq struct {
@@ -147,11 +147,17 @@ func (s *Store) NewCommitter(ctx context.Context, opts CommitterOptions) (*Commi
 	var err error
 	if c.insert, err = s.w.PrepareContext(ctx, `
 		INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held, resource_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0)) ON CONFLICT (author_id, client_id) DO NOTHING`); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(CAST(? AS INTEGER), 0)) ON CONFLICT (author_id, client_id) DO NOTHING RETURNING id`); err != nil {
 		return nil, fmt.Errorf("prepare message insert: %w", err)
 	}
-	if c.maxSeq, err = s.w.PrepareContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE group_id = ?`); err != nil {
+	// Locking the group's row by updating it makes every other writer of the group wait
+	// until this transaction ends, on either engine, so last_seq is this transaction's to
+	// advance.
+	if c.lockSeq, err = s.w.PrepareContext(ctx, `UPDATE groups SET last_seq = last_seq WHERE id = ? RETURNING last_seq`); err != nil {
 		return nil, fmt.Errorf("prepare sequence lookup: %w", err)
+	}
+	if c.setSeq, err = s.w.PrepareContext(ctx, `UPDATE groups SET last_seq = ? WHERE id = ?`); err != nil {
+		return nil, fmt.Errorf("prepare sequence update: %w", err)
 	}
 	if c.existing, err = s.w.PrepareContext(ctx, `SELECT `+messageColumns+`
 		FROM messages m JOIN users u ON u.id = m.author_id WHERE m.author_id = CAST(? AS INTEGER) AND m.client_id = CAST(? AS TEXT)`); err != nil {
@@ -197,7 +203,7 @@ func (c *Committer) Post(ctx context.Context, nm NewMessage) (Posted, error) {
 func (c *Committer) Close() error {
 	c.stopOnce.Do(func() { close(c.quit) })
 	<-c.done
-	return errors.Join(c.insert.Close(), c.maxSeq.Close(), c.existing.Close(), c.standing.Close())
+	return errors.Join(c.insert.Close(), c.lockSeq.Close(), c.setSeq.Close(), c.existing.Close(), c.standing.Close())
 }
 
 func (c *Committer) run() {
@@ -259,84 +265,36 @@ func (c *Committer) run() {
 }
 
 // commit writes one batch in one transaction. A row that fails on its own (say its author
-// was deleted a moment ago, or MayPost refuses it) fails only its sender: SQLite rolls back
-// just that statement.
+// was deleted a moment ago, or MayPost refuses it) fails only its sender. SQLite rolls back
+// just that statement; PostgreSQL aborts the whole transaction, so there the batch is
+// written again without the failed row (a rare path: resends are not failures).
 func (c *Committer) commit(batch []*postReq) {
 	ctx := context.Background()
 	results := make([]postResult, len(batch))
+	skip := make([]bool, len(batch))
 	var inserted []Message
 	var flagged []Change
-	err := c.s.InTx(ctx, func(tx *sql.Tx) error {
-		flagged = flagged[:0]
-		insert, maxSeq, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.maxSeq), tx.StmtContext(ctx, c.existing)
-		var standing *sql.Stmt
-		if c.mayPost != nil {
-			standing = tx.StmtContext(ctx, c.standing)
+	var err error
+	for {
+		var failed *rowFailure
+		err = c.s.InTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			inserted, flagged, err = c.write(ctx, tx, batch, skip, results)
+			return err
+		})
+		if !errors.As(err, &failed) {
+			break
 		}
-		seqs := make(map[int64]int64, 4)
-		now := c.s.Now()
-		inserted = make([]Message, 0, len(batch))
-		for i, r := range batch {
-			nm := r.nm
-			if standing != nil {
-				st, err := c.s.standingTx(ctx, standing, Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID})
-				if err != nil {
-					return err
-				}
-				if err := c.mayPost(st); err != nil {
-					results[i].err = fmt.Errorf("%w: %w", ErrRefused, err)
-					continue
-				}
-				if st.User != nil {
-					nm.AuthorName = st.User.DisplayName
-				}
-			}
-			seq, ok := seqs[nm.GroupID]
-			if !ok {
-				if err := maxSeq.QueryRowContext(ctx, nm.GroupID).Scan(&seq); err != nil {
-					return fmt.Errorf("load sequence: %w", err)
-				}
-			}
-			res, err := insert.ExecContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held, nm.ResourceID)
-			if err != nil {
-				results[i].err = fmt.Errorf("insert message: %w", err)
-				seqs[nm.GroupID] = seq
-				continue
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				seqs[nm.GroupID] = seq
-				m, err := scanMessage(existing.QueryRowContext(ctx, nm.AuthorID, nm.ClientID))
-				if err != nil {
-					results[i].err = fmt.Errorf("load original of resent message: %w", err)
-					continue
-				}
-				results[i].p = Posted{Message: m, Duplicate: true}
-				continue
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return fmt.Errorf("insert message: %w", err)
-			}
-			if nm.Flagged {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
-					VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, id, filterNote(nm.Held), ms(now)); err != nil {
-					return fmt.Errorf("file the word filter's report: %w", err)
-				}
-				flagged = append(flagged, Change{Kind: ChangeReport, GroupID: nm.GroupID})
-			}
-			seqs[nm.GroupID] = seq + 1
-			m := Message{ID: id, GroupID: nm.GroupID, Seq: seq + 1, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
-				ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held, ResourceID: nm.ResourceID}
-			results[i].p = Posted{Message: m}
-			inserted = append(inserted, m)
-		}
-		return nil
-	})
+		results[failed.i] = postResult{err: failed.err}
+		skip[failed.i] = true
+	}
 	if err != nil {
 		// A failing disk fails every batch: one line per interval, with a count.
 		c.logs.Error(ctx, "commit", "commit message batch", "messages", len(batch), "err", err)
 		for i := range results {
-			results[i] = postResult{err: fmt.Errorf("commit messages: %w: %w", ErrBatchNotCommitted, err)}
+			if !skip[i] {
+				results[i] = postResult{err: fmt.Errorf("commit messages: %w: %w", ErrBatchNotCommitted, err)}
+			}
 		}
 	} else if len(inserted) > 0 {
 		c.announceGroups(inserted)
@@ -350,6 +308,107 @@ func (c *Committer) commit(batch []*postReq) {
 	for i, r := range batch {
 		r.out <- results[i]
 	}
+}
+
+// rowFailure is one row's own failure on PostgreSQL, where it aborts the transaction.
+type rowFailure struct {
+	i   int
+	err error
+}
+
+func (f *rowFailure) Error() string { return f.err.Error() }
+
+// write inserts the batch's rows (but those marked skip) inside tx, filling results.
+func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool, results []postResult) (inserted []Message, flagged []Change, err error) {
+	insert, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.existing)
+	var standing *sql.Stmt
+	if c.mayPost != nil {
+		standing = tx.StmtContext(ctx, c.standing)
+	}
+	// Take every group's row in id order, so two committers (two nodes on one database)
+	// writing to the same groups never wait on each other in a cycle.
+	groups := make([]int64, 0, 4)
+	for i, r := range batch {
+		if !skip[i] && !slices.Contains(groups, r.nm.GroupID) {
+			groups = append(groups, r.nm.GroupID)
+		}
+	}
+	slices.Sort(groups)
+	seqs := make(map[int64]int64, len(groups))
+	lockSeq := tx.StmtContext(ctx, c.lockSeq)
+	for _, g := range groups {
+		var seq int64
+		if err := lockSeq.QueryRowContext(ctx, g).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+			seq = -1 // the group is gone: its rows fail below on their own
+		} else if err != nil {
+			return nil, nil, fmt.Errorf("load sequence: %w", err)
+		}
+		seqs[g] = seq
+	}
+	now := c.s.Now()
+	inserted = make([]Message, 0, len(batch))
+	for i, r := range batch {
+		if skip[i] {
+			continue
+		}
+		results[i] = postResult{}
+		nm := r.nm
+		if standing != nil {
+			st, err := c.s.standingTx(ctx, standing, Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID})
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := c.mayPost(st); err != nil {
+				results[i].err = fmt.Errorf("%w: %w", ErrRefused, err)
+				continue
+			}
+			if st.User != nil {
+				nm.AuthorName = st.User.DisplayName
+			}
+		}
+		seq := seqs[nm.GroupID]
+		var id int64
+		err := insert.QueryRowContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held, nm.ResourceID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			m, err := scanMessage(existing.QueryRowContext(ctx, nm.AuthorID, nm.ClientID))
+			if err != nil {
+				results[i].err = fmt.Errorf("load original of resent message: %w", err)
+				continue
+			}
+			results[i].p = Posted{Message: m, Duplicate: true}
+			continue
+		}
+		if err != nil {
+			err = fmt.Errorf("insert message: %w", err)
+			if c.s.pg {
+				return nil, nil, &rowFailure{i: i, err: err}
+			}
+			results[i].err = err
+			continue
+		}
+		if nm.Flagged {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
+				VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, id, filterNote(nm.Held), ms(now)); err != nil {
+				return nil, nil, fmt.Errorf("file the word filter's report: %w", err)
+			}
+			flagged = append(flagged, Change{Kind: ChangeReport, GroupID: nm.GroupID})
+		}
+		seqs[nm.GroupID] = seq + 1
+		m := Message{ID: id, GroupID: nm.GroupID, Seq: seq + 1, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
+			ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held, ResourceID: nm.ResourceID}
+		results[i].p = Posted{Message: m}
+		inserted = append(inserted, m)
+	}
+	setSeq := tx.StmtContext(ctx, c.setSeq)
+	for _, g := range groups {
+		if seqs[g] < 0 {
+			continue
+		}
+		if _, err := setSeq.ExecContext(ctx, seqs[g], g); err != nil {
+			return nil, nil, fmt.Errorf("advance sequence: %w", err)
+		}
+	}
+	return inserted, flagged, nil
 }
 
 // announceGroups tells the Store's change feed which groups got new messages.

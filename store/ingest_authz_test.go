@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/authz"
 	"github.com/hearth-community/hearth/store"
 )
@@ -31,7 +33,7 @@ func (c *clock) add(d time.Duration) {
 func TestCommitterAsksThePolicyInTheTransaction(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), Now: clk.Now})
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, ""), Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

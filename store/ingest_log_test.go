@@ -9,15 +9,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/store"
 )
 
 // On a full disk every batch fails: the committer logs it once per interval, not once per
 // refused message, and each sender's error says its batch did not commit.
 func TestFailedCommitsLogOnce(t *testing.T) {
+	storetest.SkipOnPostgres(t, "fills the SQLite file to its size limit")
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(ctx, store.Options{Path: path})
+	st, err := store.Open(ctx, store.Options{Path: path, DatabaseURL: storetest.URL(t, path)})
 	if err != nil {
 		t.Fatal(err)
 	}

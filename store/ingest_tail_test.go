@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // BenchmarkCommitterPacedTail posts at the chat load's pace (2,000 msg/s from 20 senders,
@@ -25,7 +27,7 @@ func BenchmarkCommitterPacedTail(b *testing.B) {
 
 func benchPacedTail(b *testing.B, checkpointEvery time.Duration) {
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "hearth.db"), CheckpointEvery: checkpointEvery})
+	s, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(b, ""), CheckpointEvery: checkpointEvery})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // BenchmarkGroupCommit measures durable ingest at synchronous=NORMAL: 64 concurrent
@@ -24,7 +26,7 @@ func BenchmarkGroupCommitFull(b *testing.B) { benchGroupCommit(b, "FULL", false)
 
 func benchGroupCommit(b *testing.B, synchronous string, checked bool) {
 	ctx := context.Background()
-	s, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "hearth.db"), Synchronous: synchronous})
+	s, err := Open(ctx, Options{Path: filepath.Join(b.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(b, ""), Synchronous: synchronous})
 	if err != nil {
 		b.Fatal(err)
 	}

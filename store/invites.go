@@ -27,7 +27,7 @@ var ErrInviteUsedUp = errors.New("invite expired or used up")
 func (s *Store) CreateInvite(ctx context.Context, groupID, createdBy int64, tokenHash []byte, ttl time.Duration, maxUses int) (Invite, error) {
 	now := s.Now()
 	inv := Invite{GroupID: groupID, CreatedBy: createdBy, CreatedAt: now, ExpiresAt: now.Add(ttl), MaxUses: maxUses}
-	res, err := s.exec(ctx, `
+	res, err := s.insertRowHealth(ctx, `
 		INSERT INTO group_invites (group_id, token_hash, created_by, created_at, expires_at, max_uses)
 		VALUES (?, ?, ?, ?, ?, ?)`, groupID, tokenHash, createdBy, ms(now), ms(inv.ExpiresAt), maxUses)
 	if err != nil {
@@ -118,8 +118,15 @@ func (s *Store) JoinByInvite(ctx context.Context, tokenHash []byte, userID int64
 		if expires <= now || uses >= maxUses {
 			return ErrInviteUsedUp
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE group_invites SET uses = uses + 1 WHERE id = ?`, id); err != nil {
+		// Conditional, so two members taking the last use at once cannot both have it.
+		res, err := tx.ExecContext(ctx, `UPDATE group_invites SET uses = uses + 1 WHERE id = ? AND uses < max_uses AND expires_at > ?`, id, now)
+		if err != nil {
 			return fmt.Errorf("use invite: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("use invite: %w", err)
+		} else if n == 0 {
+			return ErrInviteUsedUp
 		}
 		return joinTx(ctx, tx, groupID, userID, now)
 	})

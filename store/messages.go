@@ -104,10 +104,10 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (Message, error) {
 const (
 	messagesBeforeSQL = `SELECT ` + messageColumns + `
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq < ? AND NOT m.held ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`
+		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq < ? AND m.held = 0 ORDER BY m.seq DESC LIMIT CAST(? AS INTEGER)`
 	messagesAfterSQL = `SELECT ` + messageColumns + `
 		FROM messages m JOIN users u ON u.id = m.author_id
-		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq > ? AND NOT m.held ORDER BY m.seq LIMIT CAST(? AS INTEGER)`
+		WHERE m.group_id = CAST(? AS INTEGER) AND m.seq > ? AND m.held = 0 ORDER BY m.seq LIMIT CAST(? AS INTEGER)`
 	reactionCountsSQL = `SELECT message_id, kind, count(*) FROM reactions
 		WHERE message_id IN (SELECT value FROM json_each(CAST(? AS TEXT))) GROUP BY message_id, kind`
 )

@@ -94,11 +94,11 @@ func (s *Store) CreateReport(ctx context.Context, r NewReport) (int64, error) {
 				return ErrNotFound
 			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, comment_id, reason, note, created_at)
+		res, err := insertRow(ctx, tx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, comment_id, reason, note, created_at)
 			VALUES (NULLIF(?, 0), ?, NULLIF(?, 0), NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?)`,
 			r.ReporterID, r.SubjectID, r.GroupID, r.MessageID, r.CommentID, string(r.Reason), r.Note, ms(s.Now()))
 		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			if isUniqueViolation(err, "") {
 				return ErrAlreadyReported
 			}
 			return fmt.Errorf("file report: %w", err)
@@ -149,16 +149,24 @@ type QueueItem struct {
 	MessageState string    // "", "hidden" or "removed"
 }
 
+var (
+	queueSQLite = fmt.Sprintf(queueSQL, "group_concat(DISTINCT r.reason) AS reasons, COALESCE(group_concat(NULLIF(r.note, ''), char(31)), '') AS notes")
+	queuePG     = fmt.Sprintf(queueSQL, "string_agg(DISTINCT r.reason, ',') AS reasons, COALESCE(string_agg(NULLIF(r.note, ''), chr(31)), '') AS notes")
+)
+
+// queueSQL is the moderators' queue; its %s are the two lists, written per engine
+// (queueListsSQLite, queueListsPG).
 const queueSQL = `
 WITH t AS (
     SELECT COALESCE(r.message_id, 0) AS mid, COALESCE(r.comment_id, 0) AS cid, r.subject_id AS sid, COALESCE(r.group_id, 0) AS gid,
-           MIN(r.id) AS rid, MAX(r.reason = 'care') AS care, COALESCE(MAX(r.reporter_id = r.subject_id), 0) AS self,
-           MAX(r.reporter_id IS NULL) AS filtered,
+           MIN(r.id) AS rid, MAX(CASE WHEN r.reason = 'care' THEN 1 ELSE 0 END) AS care,
+           MAX(CASE WHEN r.reporter_id = r.subject_id THEN 1 ELSE 0 END) AS self,
+           MAX(CASE WHEN r.reporter_id IS NULL THEN 1 ELSE 0 END) AS filtered,
            MAX(r.created_at) AS newest, MIN(r.created_at) AS oldest, COUNT(DISTINCT r.reporter_id) AS n,
-           group_concat(DISTINCT r.reason) AS reasons, COALESCE(group_concat(NULLIF(r.note, ''), char(31)), '') AS notes,
+           %s,
            MAX(COALESCE(r.claimed_by, 0)) AS claimer
     FROM reports r
-    WHERE r.resolved_at IS NULL AND (CAST(?1 AS INTEGER) OR r.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
+    WHERE r.resolved_at IS NULL AND (CAST(?1 AS INTEGER) <> 0 OR r.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
     GROUP BY mid, cid, sid, gid
     HAVING MIN(r.id) > CAST(?4 AS INTEGER))
 SELECT t.rid, t.mid, t.cid, t.sid, COALESCE(u.display_name, ''), t.gid, COALESCE(g.name, ''), COALESCE(g.slug, ''),
@@ -178,7 +186,11 @@ LIMIT CAST(?3 AS INTEGER)`
 // queue asks for what is new since it last looked).
 func (s *Store) Queue(ctx context.Context, sc ReportScope, after int64, limit, contextN int) (items []QueueItem, total int, err error) {
 	all, groups := sc.args()
-	rows, err := s.r.QueryContext(ctx, queueSQL, all, groups, limit, after)
+	q := queueSQLite
+	if s.pg {
+		q = queuePG
+	}
+	rows, err := s.r.QueryContext(ctx, q, all, groups, limit, after)
 	if err != nil {
 		return nil, 0, fmt.Errorf("load report queue: %w", err)
 	}
@@ -450,7 +462,7 @@ func (s *Store) ResolveReport(ctx context.Context, reportID, moderatorID int64, 
 func (s *Store) HandledSince(ctx context.Context, moderatorID int64, t time.Time) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM reports WHERE resolved_by = ? AND resolved_at >= ?
-		GROUP BY COALESCE(message_id, 0), COALESCE(comment_id, 0), subject_id, COALESCE(group_id, 0), resolved_at)`, moderatorID, ms(t)).Scan(&n)
+		GROUP BY COALESCE(message_id, 0), COALESCE(comment_id, 0), subject_id, COALESCE(group_id, 0), resolved_at) AS resolved`, moderatorID, ms(t)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count handled reports: %w", err)
 	}
@@ -537,7 +549,7 @@ func (s *Store) StaleCareConcerns(ctx context.Context, wait time.Duration) (all 
 
 // ModeratedGroups returns the ids of the groups userID is a group moderator of.
 func (s *Store) ModeratedGroups(ctx context.Context, userID int64) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT group_id FROM memberships WHERE user_id = ? AND is_moderator`, userID)
+	rows, err := s.r.QueryContext(ctx, `SELECT group_id FROM memberships WHERE user_id = ? AND is_moderator <> 0`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("load moderated groups: %w", err)
 	}

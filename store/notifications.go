@@ -108,7 +108,7 @@ func notifyTx(ctx context.Context, tx *sql.Tx, n Notice, now int64) (bool, error
 	}
 	var id int64
 	if n.Kind.coalesced() {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM notifications WHERE user_id = ? AND kind = ? AND goal_id IS ? AND group_id IS ?
+		err := tx.QueryRowContext(ctx, `SELECT id FROM notifications WHERE user_id = ? AND kind = ? AND goal_id IS NOT DISTINCT FROM ? AND group_id IS NOT DISTINCT FROM ?
 			AND read_at IS NULL`, n.UserID, n.Kind, nullID(n.GoalID), nullID(n.GroupID)).Scan(&id)
 		if err != nil && err != sql.ErrNoRows {
 			return false, fmt.Errorf("notify: find unread: %w", err)
@@ -119,7 +119,7 @@ func notifyTx(ctx context.Context, tx *sql.Tx, n Notice, now int64) (bool, error
 			return false, fmt.Errorf("notify: coalesce: %w", err)
 		}
 	} else {
-		res, err := tx.ExecContext(ctx, `INSERT INTO notifications (user_id, kind, goal_id, group_id, detail, created_at, updated_at)
+		res, err := insertRow(ctx, tx, `INSERT INTO notifications (user_id, kind, goal_id, group_id, detail, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, n.UserID, n.Kind, nullID(n.GoalID), nullID(n.GroupID), n.Detail, now, now)
 		if err != nil {
 			return false, fmt.Errorf("notify: %w", err)
@@ -128,7 +128,7 @@ func notifyTx(ctx context.Context, tx *sql.Tx, n Notice, now int64) (bool, error
 	}
 	if n.ActorID != 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_actors (notification_id, actor_id, comment_id, message_id, created_at)
-			SELECT ?1, ?2, ?3, ?5, ?4 WHERE ?3 IS NOT NULL OR ?5 IS NOT NULL
+			SELECT ?1, ?2, CAST(?3 AS INTEGER), CAST(?5 AS INTEGER), ?4 WHERE CAST(?3 AS INTEGER) IS NOT NULL OR CAST(?5 AS INTEGER) IS NOT NULL
 			   OR NOT EXISTS (SELECT 1 FROM notification_actors WHERE notification_id = ?1 AND actor_id = ?2)`,
 			id, n.ActorID, nullID(n.CommentID), now, nullID(n.MessageID)); err != nil {
 			return false, fmt.Errorf("notify: actor: %w", err)
@@ -183,8 +183,8 @@ func (s *Store) Notifications(ctx context.Context, userID int64, limit, offset i
 		COALESCE(gr.slug, ''), n.detail, n.updated_at, n.read_at IS NOT NULL,
 		(SELECT COUNT(DISTINCT a.actor_id) FROM notification_actors a WHERE a.notification_id = n.id),
 		(SELECT COUNT(*) FROM notification_actors a WHERE a.notification_id = n.id),
-		COALESCE((SELECT group_concat(name, char(31)) FROM (SELECT u.display_name AS name FROM notification_actors a
-			JOIN users u ON u.id = a.actor_id WHERE a.notification_id = n.id GROUP BY a.actor_id ORDER BY MAX(a.created_at) DESC LIMIT 3)), '')`+
+		COALESCE((SELECT string_agg(name, '`+"\x1f"+`') FROM (SELECT u.display_name AS name FROM notification_actors a
+			JOIN users u ON u.id = a.actor_id WHERE a.notification_id = n.id GROUP BY a.actor_id, u.display_name ORDER BY MAX(a.created_at) DESC LIMIT 3) AS actors), '')`+
 		visibleNotices+` ORDER BY n.updated_at DESC, n.id DESC LIMIT CAST(?2 AS INTEGER) OFFSET CAST(?3 AS INTEGER)`, userID, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list notifications: %w", err)
@@ -366,8 +366,12 @@ func (s *Store) MembersNamed(ctx context.Context, groupID int64, names []string)
 	if err != nil {
 		return nil, fmt.Errorf("find mentioned members: %w", err)
 	}
+	named := `SELECT j.value FROM json_each(CAST(?2 AS TEXT)) j`
+	if s.pg {
+		named = `SELECT json_array_elements_text(CAST(?2 AS JSON))`
+	}
 	rows, err := s.r.QueryContext(ctx, `SELECT u.id FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.group_id = CAST(?1 AS INTEGER) AND lower(u.display_name) IN (SELECT value FROM json_each(CAST(?2 AS TEXT)))`, groupID, string(b))
+		WHERE m.group_id = CAST(?1 AS INTEGER) AND lower(u.display_name) IN (`+named+`)`, groupID, string(b))
 	if err != nil {
 		return nil, fmt.Errorf("find mentioned members: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -28,6 +30,7 @@ func markNewerMigration(t *testing.T, st *store.Store, version int64) {
 // A database a newer Hearth has migrated is refused, naming both versions, instead of
 // being served (or declared "up to date") by code that does not know its schema.
 func TestMigrateRefusesANewerDatabase(t *testing.T) {
+	storetest.SkipOnPostgres(t, "writes goose versions into the SQLite file")
 	st := open(t)
 	markNewerMigration(t, st, 999)
 	err := st.Migrate(t.Context())
@@ -44,13 +47,14 @@ func TestMigrateRefusesANewerDatabase(t *testing.T) {
 // A 0-byte hearth.db is what a failed restore leaves. It must not become a new community
 // (whose first registrant is admin); a missing file still is a fresh install.
 func TestOpenRefusesAnEmptyDatabaseFile(t *testing.T) {
+	storetest.SkipOnPostgres(t, "SQLite database file")
 	ctx := t.Context()
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "hearth.db")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, store.Options{Path: empty})
+	st, err := store.Open(ctx, store.Options{Path: empty, DatabaseURL: storetest.URL(t, empty)})
 	if err == nil {
 		st.Close()
 		t.Fatal("an empty database file was opened as a fresh install")
@@ -62,12 +66,12 @@ func TestOpenRefusesAnEmptyDatabaseFile(t *testing.T) {
 	// A fresh install that stops before its first migration leaves a file that is not empty,
 	// so it starts again next time.
 	fresh := filepath.Join(dir, "new", "hearth.db")
-	st, err = store.Open(ctx, store.Options{Path: fresh})
+	st, err = store.Open(ctx, store.Options{Path: fresh, DatabaseURL: storetest.URL(t, fresh)})
 	if err != nil {
 		t.Fatalf("missing file: %v", err)
 	}
 	st.Close()
-	st, err = store.Open(ctx, store.Options{Path: fresh})
+	st, err = store.Open(ctx, store.Options{Path: fresh, DatabaseURL: storetest.URL(t, fresh)})
 	if err != nil {
 		t.Fatalf("reopening a fresh install: %v", err)
 	}
@@ -81,6 +85,7 @@ func TestOpenRefusesAnEmptyDatabaseFile(t *testing.T) {
 // says what is wrong and where. Root writes through mode bits, so as root the read-only
 // directory case runs in cmd/hearth (TestReadOnlyDataDirectory, as another user).
 func TestOpenSaysWhenTheDataDirectoryIsNotWritable(t *testing.T) {
+	storetest.SkipOnPostgres(t, "SQLite data directory")
 	t.Run("directory under a file", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "plain")
 		if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {

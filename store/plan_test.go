@@ -5,12 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // TestHotQueryPlans checks that the hot reads rewritten to stay prepared (likely(),
 // CAST(? AS ...)) still search by their index instead of scanning a table: the rewrite must
 // change nothing but the re-preparing.
 func TestHotQueryPlans(t *testing.T) {
+	storetest.SkipOnPostgres(t, "SQLite query plans")
 	ctx := context.Background()
 	st, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "hearth.db")})
 	if err != nil {

@@ -39,7 +39,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, tokenHash
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, userID).Scan(&one); err != nil {
 			return notFound(err, "create password reset: load user")
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE max(expires_at, coalesce(used_at, 0)) < ?`,
+		if _, err := tx.ExecContext(ctx, `DELETE FROM password_resets WHERE expires_at < ?1 AND coalesce(used_at, 0) < ?1`,
 			ms(now.Add(-keepSpentResets))); err != nil {
 			return fmt.Errorf("create password reset: remove old links: %w", err)
 		}
@@ -47,7 +47,7 @@ func (s *Store) CreatePasswordReset(ctx context.Context, userID int64, tokenHash
 			ms(now), userID); err != nil {
 			return fmt.Errorf("create password reset: end earlier links: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `
+		res, err := insertRow(ctx, tx, `
 			INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			tokenHash, userID, ms(now), ms(r.ExpiresAt))
 		if err != nil {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // TestSearchQueryPlan checks that a filtered search walks the full-text matches and looks
@@ -12,6 +14,7 @@ import (
 // full-text query for each) took 229 ms for a search that found nothing among 500
 // resources. The newest matches come first without a sort, so the LIMIT stops the walk.
 func TestSearchQueryPlan(t *testing.T) {
+	storetest.SkipOnPostgres(t, "SQLite query plans")
 	ctx := context.Background()
 	st, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "hearth.db")})
 	if err != nil {

@@ -118,6 +118,9 @@ func (s *Store) SearchResources(ctx context.Context, q SearchQuery) (SearchResul
 	if match == "" {
 		return s.browseResources(ctx, q, where, args)
 	}
+	if s.pg {
+		return s.searchResourcesPG(ctx, q, match, where, args)
+	}
 	return s.searchResources(ctx, q, match, where, args)
 }
 

@@ -150,7 +150,7 @@ func (s *Store) CreateResource(ctx context.Context, in ResourceInput, authorID i
 }
 
 func createResourceTx(ctx context.Context, tx *sql.Tx, in ResourceInput, authorID int64, status ResourceStatus, now int64) (int64, error) {
-	res, err := tx.ExecContext(ctx, `
+	res, err := insertRow(ctx, tx, `
 		INSERT INTO resources (slug, title, summary, body, category, tags, link, warning, source, author_id, status, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.Slug, in.Title, in.Summary, in.Body, in.Category, joinTags(in.Tags), in.Link, in.Warning, in.Source,
@@ -290,7 +290,7 @@ func (s *Store) DeleteResource(ctx context.Context, id int64) error {
 
 // ResourceBySlug loads a resource in any status; who may see it is the caller's decision.
 func (s *Store) ResourceBySlug(ctx context.Context, slug string) (Resource, error) {
-	r, err := scanResource(s.r.QueryRowContext(ctx, `SELECT `+resourceColumns+resourceFrom+` WHERE r.slug = CAST(? AS TEXT)`, slug))
+	r, err := scanResource(s.r.QueryRowContext(ctx, `SELECT `+resourceColumns+resourceFrom+` WHERE r.slug = CAST(? AS CITEXT)`, slug))
 	if err != nil {
 		return Resource{}, notFound(err, "load resource by slug")
 	}
@@ -491,7 +491,7 @@ func (s *Store) UnmarkHelped(ctx context.Context, resourceID, userID int64) (boo
 			return nil
 		}
 		removed = true
-		if _, err := tx.ExecContext(ctx, `UPDATE resources SET helped_count = max(helped_count - 1, 0) WHERE id = ?`, resourceID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE resources SET helped_count = CASE WHEN helped_count > 0 THEN helped_count - 1 ELSE 0 END WHERE id = ?`, resourceID); err != nil {
 			return fmt.Errorf("unmark helped: count: %w", err)
 		}
 		return nil

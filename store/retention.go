@@ -42,7 +42,7 @@ func (s *Store) SetGroupRetention(ctx context.Context, groupID int64, days int) 
 
 // retentionEligible selects, for a group and a cutoff, the messages retention may delete.
 const retentionEligible = `FROM messages m
-	WHERE m.group_id = ? AND m.created_at < ? AND NOT m.held
+	WHERE m.group_id = ? AND m.created_at < ? AND m.held = 0
 	  AND m.seq < (SELECT MAX(seq) FROM messages WHERE group_id = m.group_id)
 	  AND NOT EXISTS (SELECT 1 FROM reports r WHERE r.message_id = m.id AND r.resolved_at IS NULL)`
 
@@ -59,7 +59,7 @@ func (s *Store) RetentionCount(ctx context.Context, groupID int64, days int) (in
 	}
 	// The newest message is cleared, not deleted: it counts when it is old and not yet clear.
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE group_id = ? AND created_at < ? AND deleted_at IS NULL
-		AND seq = (SELECT MAX(seq) FROM messages WHERE group_id = ?) AND NOT held`, groupID, cutoff, groupID).Scan(&last); err != nil {
+		AND seq = (SELECT MAX(seq) FROM messages WHERE group_id = ?) AND held = 0`, groupID, cutoff, groupID).Scan(&last); err != nil {
 		return 0, fmt.Errorf("count messages past retention: %w", err)
 	}
 	return n + last, nil
@@ -148,7 +148,7 @@ func (s *Store) eraseExpiredBatch(ctx context.Context, groupID, cutoff int64, ba
 		if len(ids) < batch {
 			// The newest message, if it is old: cleared, the row kept for the sequence.
 			last, err := queryIDs(ctx, tx, `SELECT id FROM messages WHERE group_id = ? AND created_at < ? AND deleted_at IS NULL
-				AND NOT held AND seq = (SELECT MAX(seq) FROM messages WHERE group_id = ?)`, groupID, cutoff, groupID)
+				AND held = 0 AND seq = (SELECT MAX(seq) FROM messages WHERE group_id = ?)`, groupID, cutoff, groupID)
 			if err != nil {
 				return fmt.Errorf("retention: find the newest message: %w", err)
 			}

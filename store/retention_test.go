@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/store/storetest"
 )
 
 // TestRetentionErasesOnlyOldMessagesOfItsGroup: with a fixed clock, only the group with
@@ -21,7 +23,7 @@ func TestRetentionErasesOnlyOldMessagesOfItsGroup(t *testing.T) {
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "hearth.db"), Now: clock})
+	s, err := Open(ctx, Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, ""), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

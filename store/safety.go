@@ -144,7 +144,7 @@ func (s *Store) AddFilterEntry(ctx context.Context, phrase string, action Filter
 	if phrase == "" || !action.Valid() {
 		return FilterEntry{}, fmt.Errorf("add filter entry: empty phrase or unknown action %q", action)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO filter_entries (phrase, action, created_at) VALUES (?, ?, ?)
+	res, err := insertRow(ctx, s.w, `INSERT INTO filter_entries (phrase, action, created_at) VALUES (?, ?, ?)
 		ON CONFLICT (phrase) DO NOTHING`, phrase, string(action), ms(s.Now()))
 	if err != nil {
 		return FilterEntry{}, fmt.Errorf("add filter entry: %w", err)

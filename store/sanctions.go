@@ -115,7 +115,7 @@ func (s *Store) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) 
 		LEFT JOIN users mu ON mu.id = a.moderator_id
 		LEFT JOIN users tu ON tu.id = a.target_id
 		LEFT JOIN groups g ON g.id = a.group_id
-		WHERE (CAST(?1 AS INTEGER) OR a.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
+		WHERE (CAST(?1 AS INTEGER) <> 0 OR a.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
 		  AND (?3 = 0 OR a.group_id = ?3) AND (?4 = 0 OR a.moderator_id = ?4) AND (?5 = 0 OR a.target_id = ?5)
 		ORDER BY a.id DESC LIMIT ?6`, all, groups, f.GroupID, f.ModeratorID, f.TargetID, f.Limit)
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Store) insertSanction(ctx context.Context, tx *sql.Tx, a Action, kind S
 	if !until.IsZero() {
 		exp = ms(until)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO sanctions (kind, user_id, group_id, message_id, moderator_id, reason, created_at, expires_at)
+	res, err := insertRow(ctx, tx, `INSERT INTO sanctions (kind, user_id, group_id, message_id, moderator_id, reason, created_at, expires_at)
 		VALUES (?, ?, NULLIF(?, 0), NULLIF(?, 0), ?, ?, ?, ?)`, string(kind), userID, groupID, messageID, a.ModeratorID, a.Reason, ms(s.Now()), exp)
 	if err != nil {
 		return 0, fmt.Errorf("record %s: %w", kind, err)
@@ -554,7 +554,7 @@ func (s *Store) OpenAppeals(ctx context.Context, sc ReportScope) ([]OpenAppeal, 
 	all, groups := sc.args()
 	rows, err := s.r.QueryContext(ctx, `SELECT a.id, a.sanction_id, COALESCE(u.display_name, '') FROM appeals a
 		JOIN sanctions s ON s.id = a.sanction_id LEFT JOIN users u ON u.id = a.user_id
-		WHERE a.decided_at IS NULL AND (CAST(?1 AS INTEGER) OR s.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
+		WHERE a.decided_at IS NULL AND (CAST(?1 AS INTEGER) <> 0 OR s.group_id IN (SELECT value FROM json_each(CAST(?2 AS TEXT))))
 		ORDER BY a.id LIMIT 100`, all, groups)
 	if err != nil {
 		return nil, fmt.Errorf("load appeals: %w", err)

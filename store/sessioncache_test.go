@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/hearth-community/hearth/store"
 )
 
@@ -16,7 +18,7 @@ import (
 func TestSessionCacheNeverServesARevokedSession(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(ctx, store.Options{Path: path})
+	st, err := store.Open(ctx, store.Options{Path: path, DatabaseURL: storetest.URL(t, path)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestSessionCacheNeverServesARevokedSession(t *testing.T) {
 	}
 
 	// Another process changes the role: seen within the TTL, not necessarily at once.
-	other, err := store.Open(ctx, store.Options{Path: path})
+	other, err := store.Open(ctx, store.Options{Path: path, DatabaseURL: storetest.URL(t, path)})
 	if err != nil {
 		t.Fatal(err)
 	}

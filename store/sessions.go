@@ -23,7 +23,7 @@ type Session struct {
 func (s *Store) CreateSession(ctx context.Context, userID int64, tokenHash []byte, ttl time.Duration, userAgent, ip string) (Session, error) {
 	now := s.Now()
 	sess := Session{UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(ttl), UserAgent: userAgent, IP: ip}
-	res, err := s.exec(ctx, `
+	res, err := s.insertRowHealth(ctx, `
 		INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, user_agent, ip)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		tokenHash, userID, ms(now), ms(now), ms(sess.ExpiresAt), userAgent, ip)

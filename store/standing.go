@@ -82,6 +82,11 @@ var standingManySQL = fmt.Sprintf(standingFrom,
 	`(SELECT j.key AS k, j.value ->> 0 AS sid, j.value ->> 1 AS uid, j.value ->> 2 AS gid
 	  FROM json_each(CAST(?2 AS TEXT)) j) p`)
 
+// standingManyPG is standingManySQL on PostgreSQL, which numbers a JSON array from 1.
+var standingManyPG = fmt.Sprintf(standingFrom,
+	`(SELECT j.k - 1 AS k, CAST(j.value ->> 0 AS INTEGER) AS sid, CAST(j.value ->> 1 AS INTEGER) AS uid,
+	  CAST(j.value ->> 2 AS INTEGER) AS gid FROM json_array_elements(CAST(?2 AS JSON)) WITH ORDINALITY AS j(value, k)) p`)
+
 func scanStanding(row interface{ Scan(...any) error }, a Actor) (int64, Standing, error) {
 	var (
 		k                            int64
@@ -157,7 +162,11 @@ func (s *Store) Standings(ctx context.Context, actors []Actor) ([]Standing, erro
 	}
 	b = append(b, ']')
 	now := s.Now()
-	rows, err := s.r.QueryContext(ctx, standingManySQL, ms(now), string(b))
+	q := standingManySQL
+	if s.pg {
+		q = standingManyPG
+	}
+	rows, err := s.r.QueryContext(ctx, q, ms(now), string(b))
 	if err != nil {
 		return nil, fmt.Errorf("load standings: %w", err)
 	}

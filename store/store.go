@@ -24,7 +24,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -38,18 +37,22 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
+
+	"github.com/hearth-community/hearth/store/postgres"
+	"github.com/hearth-community/hearth/store/sqlite"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-//go:embed migrations/*.sql
-var migrationFS embed.FS
-
 // Options configure Open.
 type Options struct {
 	// Path of the SQLite database file; its directory is created if missing.
 	Path string
+	// DatabaseURL, when set (postgres://...), stores everything in that PostgreSQL database
+	// instead of the SQLite file at Path, so several Hearth nodes can share it. Path,
+	// Synchronous, JournalSizeLimit and CheckpointEvery are SQLite's and then unused.
+	DatabaseURL string
 	// Synchronous is SQLite's synchronous pragma: NORMAL (default) or FULL. In WAL mode NORMAL
 	// survives a process crash (kill -9) but may lose the last commits on power loss; FULL
 	// also survives power loss at the cost of one fsync per commit.
@@ -76,6 +79,9 @@ type Store struct {
 	w    *sql.DB   // exactly one connection: SQLite allows one writer at a time
 	r    *readPool // read pool with cached prepared statements
 	path string
+	// pg is set on PostgreSQL; the few queries that differ between the engines branch on it.
+	pg   bool
+	url  string // the PostgreSQL URL; empty on SQLite
 	now  func() time.Time
 	auth *sessionCache // sessions with their members, for the per-request lookup
 	// unread is every member's unread notification count (notifications.go).
@@ -91,6 +97,9 @@ type Store struct {
 // Open opens (creating if needed) the database at opts.Path. It does not migrate; call
 // Migrate for that.
 func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.DatabaseURL != "" {
+		return openPostgres(ctx, opts)
+	}
 	if opts.Path == "" {
 		return nil, errors.New("open store: empty database path")
 	}
@@ -256,11 +265,20 @@ func (s *Store) Now() time.Time { return s.now().UTC() }
 // A database that has run a migration this binary does not know was written by a newer
 // Hearth: Migrate refuses it with a *NewerDatabaseError rather than serve it with old code.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationFS, "migrations")
+	if s.pg {
+		return s.migratePostgres(ctx)
+	}
+	return s.migrate(ctx, s.w, goose.DialectSQLite3, sqlite.Migrations)
+}
+
+// migrate applies migrations, then what SQL cannot compute. On PostgreSQL it runs under
+// migratePostgres's advisory lock.
+func (s *Store) migrate(ctx context.Context, db *sql.DB, dialect goose.Dialect, migrations fs.FS) error {
+	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub)
+	p, err := goose.NewProvider(dialect, db, sub)
 	if err != nil {
 		return fmt.Errorf("migrate: load migrations: %w", err)
 	}
@@ -344,6 +362,9 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 // Backup writes an online, consistent copy of the database to dest with VACUUM INTO and
 // then runs PRAGMA integrity_check on the copy. dest must not exist yet.
 func (s *Store) Backup(ctx context.Context, dest string) error {
+	if s.pg {
+		return ErrBackupElsewhere
+	}
 	if dir := filepath.Dir(dest); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("backup: create directory: %w", err)
@@ -404,6 +425,9 @@ func CheckIntegrity(ctx context.Context, path string) error {
 // isUniqueViolation reports whether err is a UNIQUE constraint failure, optionally on a
 // given column ("users.username").
 func isUniqueViolation(err error, column string) bool {
+	if postgres.UniqueViolation(err, column) {
+		return true
+	}
 	var se sqlite3.Error
 	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique {
 		return false
@@ -424,3 +448,36 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // fromMS converts unix milliseconds from a column back to a UTC time.
 func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// rowQuerier is a *sql.DB or *sql.Tx.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// inserted is insertRow's sql.Result.
+type inserted struct{ id, n int64 }
+
+func (r inserted) LastInsertId() (int64, error) { return r.id, nil }
+func (r inserted) RowsAffected() (int64, error) { return r.n, nil }
+
+// insertRow runs an INSERT with RETURNING id, which is how both engines hand back the new
+// row's id (PostgreSQL has no LastInsertId). An INSERT that ON CONFLICT DO NOTHING skipped
+// affects no rows.
+func insertRow(ctx context.Context, q rowQuerier, query string, args ...any) (sql.Result, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, query+" RETURNING id", args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return inserted{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return inserted{id: id, n: 1}, nil
+}
+
+// insertRowHealth is insertRow on the writer, recorded for WriteHealth like exec.
+func (s *Store) insertRowHealth(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := insertRow(ctx, s.w, query, args...)
+	s.health.record(s.now(), err)
+	return res, err
+}

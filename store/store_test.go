@@ -7,17 +7,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hearth-community/hearth/store/storetest"
 
 	"github.com/hearth-community/hearth/store"
 )
 
 func open(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "hearth.db")})
+	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +105,7 @@ func TestSessionsExpireAndRevoke(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	st, err := store.Open(t.Context(), store.Options{Path: filepath.Join(t.TempDir(), "h.db"), Now: clock})
+	st, err := store.Open(t.Context(), store.Options{Path: filepath.Join(t.TempDir(), "h.db"), DatabaseURL: storetest.URL(t, ""), Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +157,9 @@ func TestSessionsExpireAndRevoke(t *testing.T) {
 // for the lock instead of failing. (The test this replaces ran 50 goroutines through the
 // Store alone, which queue on its single connection and could never meet SQLITE_BUSY.)
 func TestWritesWaitForAnotherProcessHoldingTheLock(t *testing.T) {
+	storetest.SkipOnPostgres(t, "SQLite file lock")
 	path := filepath.Join(t.TempDir(), "hearth.db")
-	st, err := store.Open(t.Context(), store.Options{Path: path})
+	st, err := store.Open(t.Context(), store.Options{Path: path, DatabaseURL: storetest.URL(t, path)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +245,7 @@ func TestWritesWaitForAnotherProcessHoldingTheLock(t *testing.T) {
 }
 
 func TestBackupIsConsistentAndChecked(t *testing.T) {
+	storetest.SkipOnPostgres(t, "VACUUM INTO backup (TestBackupOnPostgresSaysPgDump covers PostgreSQL)")
 	st := open(t)
 	ctx := t.Context()
 	for i := range 20 {
@@ -276,7 +281,7 @@ func TestBackupIsConsistentAndChecked(t *testing.T) {
 	if fi, err := os.Stat(dest); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("backup file mode: %v %v, want 0600", fi.Mode(), err)
 	}
-	cp, err := store.Open(ctx, store.Options{Path: dest})
+	cp, err := store.Open(ctx, store.Options{Path: dest, DatabaseURL: storetest.URL(t, dest)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,5 +292,16 @@ func TestBackupIsConsistentAndChecked(t *testing.T) {
 	}
 	if err := st.Backup(ctx, dest); err == nil {
 		t.Fatal("backup over an existing file must fail")
+	}
+}
+
+func TestBackupOnPostgresSaysPgDump(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only: SQLite's backup is TestBackupIsConsistentAndChecked")
+	}
+	st := open(t)
+	err := st.Backup(t.Context(), filepath.Join(t.TempDir(), "copy.db"))
+	if !errors.Is(err, store.ErrBackupElsewhere) || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup on PostgreSQL: %v, want the pg_dump advice", err)
 	}
 }

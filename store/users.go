@@ -197,6 +197,9 @@ func (s *Store) createUserTx(ctx context.Context, tx *sql.Tx, nu NewUser) (User,
 		Role:         RoleMember,
 		CreatedAt:    s.Now(),
 	}
+	if err := s.serialize(ctx, tx, lockAdmins, 0); err != nil {
+		return User{}, err
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n); err != nil {
 		return User{}, fmt.Errorf("count users: %w", err)
@@ -208,7 +211,7 @@ func (s *Store) createUserTx(ctx context.Context, tx *sql.Tx, nu NewUser) (User,
 	if err := displayNameClash(ctx, tx, u.DisplayName, skel, 0); err != nil {
 		return User{}, err
 	}
-	res, err := tx.ExecContext(ctx, `
+	res, err := insertRow(ctx, tx, `
 		INSERT INTO users (username, display_name, display_name_skeleton, email, password_hash, role, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.Username, u.DisplayName, skel, u.Email, u.PasswordHash, u.Role, ms(u.CreatedAt))
@@ -304,6 +307,9 @@ func (s *Store) SetRole(ctx context.Context, userID int64, role Role) error {
 			return notFound(err, "load role")
 		}
 		if cur == RoleAdmin && role != RoleAdmin {
+			if err := s.serialize(ctx, tx, lockAdmins, 0); err != nil {
+				return err
+			}
 			var admins int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&admins); err != nil {
 				return fmt.Errorf("count admins: %w", err)
@@ -359,6 +365,9 @@ func (s *Store) DeleteUser(ctx context.Context, userID int64) error {
 			return notFound(err, "load user to delete")
 		}
 		if role == RoleAdmin {
+			if err := s.serialize(ctx, tx, lockAdmins, 0); err != nil {
+				return err
+			}
 			var admins int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'admin'`).Scan(&admins); err != nil {
 				return fmt.Errorf("count admins: %w", err)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/gorilla/websocket"
 
 	"github.com/hearth-community/hearth/authz"
@@ -122,7 +124,7 @@ type hubFixture struct {
 func newHubFixture(t *testing.T, tune ...func(*Options)) *hubFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db")})
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(t.TempDir(), "hearth.db"), DatabaseURL: storetest.URL(t, "")})
 	if err != nil {
 		t.Fatal(err)
 	}

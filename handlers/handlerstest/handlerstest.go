@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-community/hearth/store/storetest"
+
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/hearth-community/hearth/handlers"
@@ -114,7 +116,7 @@ func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
 func (a *App) start(srv *httptest.Server) {
 	a.t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Path: a.DBPath, Now: a.Clock.Now})
+	st, err := store.Open(ctx, store.Options{Path: a.DBPath, DatabaseURL: storetest.URL(a.t, a.DBPath), Now: a.Clock.Now})
 	if err != nil {
 		a.t.Fatalf("open store: %v", err)
 	}

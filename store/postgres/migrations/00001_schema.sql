@@ -180,24 +180,29 @@ What is shared here stays here.',
 -- +goose StatementBegin
 CREATE FUNCTION messages_history_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE groups SET history_version = history_version + 1 WHERE id = NEW.group_id;
+    UPDATE groups g SET history_version = g.history_version + c.n
+    FROM (SELECT group_id, count(*) AS n FROM added GROUP BY group_id) c WHERE g.id = c.group_id;
     RETURN NULL;
 END;
 $$;
 -- +goose StatementEnd
+-- Once per statement, not per row: PostgreSQL makes a new version of the group's row at
+-- every update, and a statement writing many messages would otherwise walk a longer chain
+-- of them at each row.
 CREATE TRIGGER messages_history_insert AFTER INSERT ON messages
-    FOR EACH ROW EXECUTE FUNCTION messages_history_insert();
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION messages_history_insert();
 
 -- +goose StatementBegin
 CREATE FUNCTION messages_history_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE groups SET history_version = history_version + 1 WHERE id = NEW.group_id;
+    UPDATE groups g SET history_version = g.history_version + c.n
+    FROM (SELECT group_id, count(*) AS n FROM changed GROUP BY group_id) c WHERE g.id = c.group_id;
     RETURN NULL;
 END;
 $$;
 -- +goose StatementEnd
 CREATE TRIGGER messages_history_update AFTER UPDATE ON messages
-    FOR EACH ROW EXECUTE FUNCTION messages_history_update();
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION messages_history_update();
 
 -- +goose StatementBegin
 CREATE FUNCTION reactions_history_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -293,10 +298,10 @@ CREATE TABLE resources (
     -- statement as every write, so no trigger keeps it; it is never written (an INSERT names
     -- its columns, and a copy from SQLite leaves this one out).
     search tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('english', coalesce(title, '')), 'A') ||
-        setweight(to_tsvector('english', coalesce(summary, '')), 'C') ||
-        setweight(to_tsvector('english', coalesce(body, '')), 'D') ||
-        setweight(to_tsvector('english', coalesce(tags, '')), 'B')
+        setweight(to_tsvector('simple', coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('simple', coalesce(summary, '')), 'C') ||
+        setweight(to_tsvector('simple', coalesce(body, '')), 'D') ||
+        setweight(to_tsvector('simple', coalesce(tags, '')), 'B')
     ) STORED
 );
 CREATE INDEX resources_status_created ON resources(status, created_at DESC, id DESC);
