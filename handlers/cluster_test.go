@@ -140,10 +140,13 @@ func lastSeq(t *testing.T, app *handlerstest.App, slug string) int64 {
 // remembers the acknowledged client ids.
 func poster(w *wsClient, prefix string, n int) error {
 	for i := range n {
-		id := fmt.Sprintf("%s-%04d", prefix, i)
+		id := fmt.Sprintf("%s-msg-%04d", prefix, i)
 		w.send("message "+id, id)
-		if err := w.readUntil(waitLong, func() bool { return slices.Contains(w.acked, id) }); err != nil {
+		if err := w.readUntil(waitLong, func() bool { return slices.Contains(w.acked, id) || slices.Contains(w.refused, id) }); err != nil {
 			return fmt.Errorf("%s: %w", id, err)
+		}
+		if slices.Contains(w.refused, id) {
+			return fmt.Errorf("%s refused: %v", id, w.errs)
 		}
 	}
 	return nil
@@ -471,12 +474,13 @@ func TestClusterNodeClosedMidBurst(t *testing.T) {
 	var ms []*member
 	for i := range 4 {
 		node := []*handlerstest.App{a, b}[i%2]
-		c := node.Member("m" + strconv.Itoa(i))
+		c := node.Member("member" + strconv.Itoa(i))
 		joinGroup(t, c, "welcome")
 		ms = append(ms, &member{c: c, node: node, w: mustDial(t, node, c, "welcome", "?after=0")})
 	}
 	const each = 60
 	var killOnce sync.Once
+	stopped := make(chan struct{})
 	var sent atomic.Int64
 	acked := make([][]string, len(ms))
 	var wg sync.WaitGroup
@@ -486,14 +490,19 @@ func TestClusterNodeClosedMidBurst(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for k := 0; k < each; {
-				id := fmt.Sprintf("m%d-%04d", i, k)
+				id := fmt.Sprintf("m%d-msg-%04d", i, k)
 				m.w.send("message "+id, id)
 				err := m.w.readUntil(waitLong, func() bool { return slices.Contains(m.w.acked, id) })
 				if err == nil {
 					acked[i] = append(acked[i], id)
 					k++
 					if sent.Add(1) == 2*each {
-						killOnce.Do(func() { go b.Stop() }) // node B goes away mid-burst
+						killOnce.Do(func() { // node B goes away mid-burst
+							go func() {
+								defer close(stopped)
+								b.Stop()
+							}()
+						})
 					}
 					continue
 				}
@@ -521,6 +530,7 @@ func TestClusterNodeClosedMidBurst(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	<-stopped
 	close(errs)
 	for err := range errs {
 		if err != nil {
