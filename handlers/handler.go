@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/hearth-community/hearth/cluster"
 	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/static"
 	"github.com/hearth-community/hearth/store"
@@ -56,6 +57,9 @@ type Config struct {
 	// Chat tunes the live chat hub (tests shorten its timers). Store, Frames and Logger are
 	// filled in by New; zero values are the hub's defaults.
 	Chat chat.Options
+	// Cluster joins the other Hearth nodes sharing the database through NATS when its URL
+	// is set (package cluster); empty, this node is on its own.
+	Cluster cluster.Options
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag.
@@ -80,6 +84,7 @@ type Handler struct {
 	passwords *passwordHasher
 	devices   deviceNames
 	chat      *chat.Hub
+	node      *cluster.Node // nil on a single node
 	frames    *chatFrames
 	upgrader  websocket.Upgrader
 	backoff   *loginBackoff
@@ -147,9 +152,28 @@ func New(d Deps) (*Handler, error) {
 	d.Store.OnChange(h.mentions.follow)
 	co := d.Config.Chat
 	co.Store, co.Frames, co.Logger, co.Committed = d.Store, h.frames, d.Logger, h.mentions.committed
+	if d.Config.Cluster.URL != "" {
+		if h.node, err = cluster.New(d.Config.Cluster, d.Store, d.Logger); err != nil {
+			h.mentions.close()
+			return nil, err
+		}
+		mentioned, node := co.Committed, h.node
+		co.Publisher, co.Relay = node, node.Relay
+		co.Committed = func(msgs []store.Message) {
+			mentioned(msgs)
+			node.Committed(msgs)
+		}
+	}
 	if h.chat, err = chat.New(co); err != nil {
 		h.mentions.close()
 		return nil, err
+	}
+	if h.node != nil {
+		if err := h.node.Start(h.chat); err != nil {
+			_ = h.chat.Close()
+			h.mentions.close()
+			return nil, err
+		}
 	}
 	h.upgrader = newUpgrader()
 	h.notes = newNotifier()
@@ -173,6 +197,9 @@ func (h *Handler) StopStreams() { h.stopStreams.Do(func() { close(h.streamsDone)
 func (h *Handler) Close() error {
 	h.StopStreams()
 	h.retention.close()
+	if h.node != nil {
+		_ = h.node.Close() // the other nodes drop this node's members at once
+	}
 	err := h.chat.Close()
 	h.mentions.close()
 	return err

@@ -72,6 +72,7 @@ type Change struct {
 type changeFeed struct {
 	mu        sync.RWMutex
 	listeners []func([]Change)
+	local     []func([]Change) // OnLocalChange: this node's own commits only
 }
 
 // OnChange registers fn to be called after every commit that changed something, with what
@@ -83,8 +84,20 @@ func (s *Store) OnChange(fn func([]Change)) {
 	s.changes.mu.Unlock()
 }
 
-// announce tells every listener about changes that have committed.
-func (s *Store) announce(changes ...Change) {
+// OnLocalChange registers fn like OnChange, but fn hears only the changes this Store
+// committed itself, never those passed to AnnounceRemote: the cluster broker sends them to
+// the other nodes, and must not send back what it received from them. It runs after every
+// OnChange listener.
+func (s *Store) OnLocalChange(fn func([]Change)) {
+	s.changes.mu.Lock()
+	s.changes.local = append(s.changes.local, fn)
+	s.changes.mu.Unlock()
+}
+
+// AnnounceRemote tells the OnChange listeners (not the OnLocalChange ones) about changes
+// another node committed to the shared database, so this node's caches and live sockets
+// follow them as they follow its own writes. It runs on the caller's goroutine.
+func (s *Store) AnnounceRemote(changes []Change) {
 	if len(changes) == 0 {
 		return
 	}
@@ -94,4 +107,34 @@ func (s *Store) announce(changes ...Change) {
 	for _, fn := range ls {
 		fn(changes)
 	}
+}
+
+// announce tells every listener about changes that have committed.
+func (s *Store) announce(changes ...Change) {
+	if len(changes) == 0 {
+		return
+	}
+	s.changes.mu.RLock()
+	ls, local := s.changes.listeners, s.changes.local
+	s.changes.mu.RUnlock()
+	for _, fn := range ls {
+		fn(changes)
+	}
+	for _, fn := range local {
+		fn(changes)
+	}
+}
+
+// EverythingChanged is one Change of every kind with no ids: "anything may have changed".
+// A cluster node announces it (AnnounceRemote) after it was cut off from the broker, when
+// the other nodes' changes of that time were lost to it, so every cache starts afresh and
+// every live socket is re-checked. Add each new kind here.
+func EverythingChanged() []Change {
+	kinds := []ChangeKind{ChangeSession, ChangeUser, ChangeMembership, ChangeGroup, ChangeMessage, ChangeNewMessages,
+		ChangeSafety, ChangeGoal, ChangeNotification, ChangeResource, ChangeToolkit, ChangeReport, ChangeSanction, ChangeSettings}
+	cs := make([]Change, len(kinds))
+	for i, k := range kinds {
+		cs[i] = Change{Kind: k}
+	}
+	return cs
 }

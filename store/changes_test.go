@@ -114,3 +114,35 @@ func TestRefusedWriteAnnouncesNoMessageChange(t *testing.T) {
 		t.Fatalf("refused edit announced %+v", got)
 	}
 }
+
+// A change another node committed reaches the OnChange listeners and never the
+// OnLocalChange ones (the broker), so no change goes round the cluster twice.
+func TestAnnounceRemoteSkipsLocalListeners(t *testing.T) {
+	s := openChatStore(t)
+	ctx := context.Background()
+	var mu sync.Mutex
+	var all, local []Change
+	s.OnChange(func(cs []Change) { mu.Lock(); all = append(all, cs...); mu.Unlock() })
+	s.OnLocalChange(func(cs []Change) { mu.Lock(); local = append(local, cs...); mu.Unlock() })
+	remote := Change{Kind: ChangeSession, SessionID: 42, UserID: 7}
+	s.AnnounceRemote([]Change{remote})
+	ana := chatUser(t, s, "ana")
+	sess, err := s.CreateSession(ctx, ana.ID, []byte("token-hash"), time.Hour, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSession(ctx, ana.ID, sess.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(all, remote) {
+		t.Fatalf("OnChange listener missed the remote change: %+v", all)
+	}
+	if slices.Contains(local, remote) {
+		t.Fatalf("OnLocalChange listener heard the remote change: %+v", local)
+	}
+	if len(local) == 0 {
+		t.Fatal("OnLocalChange listener heard none of the store's own changes")
+	}
+}

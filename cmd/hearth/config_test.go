@@ -54,6 +54,7 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		"HEARTH_MAX_BODY":        "12",
 		"HEARTH_LOG_LEVEL":       "loud",
 		"HEARTH_LOG_FORMAT":      "xml",
+		"HEARTH_NATS_URL":        "localhost:4222",
 	}
 	for key, val := range cases {
 		t.Run(key, func(t *testing.T) {

@@ -91,6 +91,11 @@ func (h *Hub) published(msgs []store.Message) {
 	if h.opt.Committed != nil {
 		h.opt.Committed(msgs)
 	}
+	h.fanOut(msgs)
+}
+
+// fanOut hands new messages, in sequence order, to their groups' shards without waiting.
+func (h *Hub) fanOut(msgs []store.Message) {
 	h.fan.mu.RLock()
 	defer h.fan.mu.RUnlock()
 	if h.fan.closed {

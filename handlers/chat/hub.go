@@ -27,8 +27,12 @@ type Options struct {
 	// Publisher fans frames out; defaults to this hub alone (single node).
 	Publisher Publisher
 	// Committed, if set, sees every committed batch of new messages, in the committer's
-	// goroutine before the fan-out: it must only take note (the mention notifications do).
+	// goroutine before the fan-out: it must only take note (the mention notifications do,
+	// and the cluster broker publishes the batch to the other nodes).
 	Committed func([]store.Message)
+	// Relay, if set, is told of each live event this node's handlers or sockets raise that
+	// the other nodes of a cluster must repeat (cluster.go); nil on a single node.
+	Relay func(Relayed)
 
 	QueueLen  int           // outbound frames buffered per connection (256)
 	ReadLimit int64         // largest client frame in bytes (64 KiB)
@@ -113,6 +117,7 @@ type room struct {
 	id     int64
 	conns  map[*conn]struct{}
 	online map[int64]*presence // by user id
+	remote map[int64]*presence // who has the room open on other nodes (cluster.go); nil on one node
 	typing map[int64]typist
 	dirty  bool // presence or typing changed since the last flush
 }
@@ -359,6 +364,11 @@ func prepared(f *Frame) *outFrame {
 // MessageChanged publishes a message that was edited, removed or reacted to. It goes
 // through the group's fan-out shard, so it follows the message's own frame.
 func (h *Hub) MessageChanged(m store.Message) {
+	h.relay(RelayChanged, m)
+	h.messageChanged(m)
+}
+
+func (h *Hub) messageChanged(m store.Message) {
 	b, err := h.frames.ChangedMessage(m)
 	if err != nil {
 		h.log.Error("chat: render changed message", "group", m.GroupID, "message", m.ID, "err", err)
@@ -381,6 +391,11 @@ func (h *Hub) MessageChanged(m store.Message) {
 // Its sequence was passed over long ago, so it goes out as a plain frame (Seq 0): no
 // receiver counts it against its sequence, and each page puts it in its place by data-seq.
 func (h *Hub) MessageApproved(m store.Message) {
+	h.relay(RelayApproved, m)
+	h.messageApproved(m)
+}
+
+func (h *Hub) messageApproved(m store.Message) {
 	b, err := h.frames.NewMessage(m)
 	if err != nil {
 		h.log.Error("chat: render approved message", "group", m.GroupID, "message", m.ID, "err", err)
@@ -391,6 +406,11 @@ func (h *Hub) MessageApproved(m store.Message) {
 
 // ReactionsChanged publishes a message's new reaction counts alone.
 func (h *Hub) ReactionsChanged(m store.Message) {
+	h.relay(RelayReactions, m)
+	h.reactionsChanged(m)
+}
+
+func (h *Hub) reactionsChanged(m store.Message) {
 	b, err := h.frames.Reactions(m)
 	if err != nil {
 		h.log.Error("chat: render reactions", "group", m.GroupID, "message", m.ID, "err", err)
@@ -429,6 +449,13 @@ func (h *Hub) Post(ctx context.Context, nm store.NewMessage) (store.Posted, erro
 }
 
 func (h *Hub) typing(groupID, userID int64, name string) {
+	if h.opt.Relay != nil {
+		h.opt.Relay(Relayed{Kind: RelayTyping, GroupID: groupID, UserID: userID, Name: name})
+	}
+	h.setTyping(groupID, userID, name)
+}
+
+func (h *Hub) setTyping(groupID, userID int64, name string) {
 	r := h.room(groupID, false)
 	if r == nil {
 		return
@@ -442,16 +469,25 @@ func (h *Hub) typing(groupID, userID int64, name string) {
 }
 
 func (h *Hub) stopTyping(groupID, userID int64) {
+	if h.clearTyping(groupID, userID) && h.opt.Relay != nil {
+		h.opt.Relay(Relayed{Kind: RelayStopTyping, GroupID: groupID, UserID: userID})
+	}
+}
+
+// clearTyping ends a member's typing signal and reports whether there was one.
+func (h *Hub) clearTyping(groupID, userID int64) bool {
 	r := h.room(groupID, false)
 	if r == nil {
-		return
+		return false
 	}
 	r.mu.Lock()
-	if _, ok := r.typing[userID]; ok {
+	_, ok := r.typing[userID]
+	if ok {
 		delete(r.typing, userID)
 		r.dirty = true
 	}
 	r.mu.Unlock()
+	return ok
 }
 
 // mayPost is the committer's decision: authz.LivePost, with the one fact only the hub
@@ -472,6 +508,11 @@ func (h *Hub) FacilitatorHere(groupID int64) bool {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, p := range r.online {
+		if p.moderator {
+			return true
+		}
+	}
+	for _, p := range r.remote {
 		if p.moderator {
 			return true
 		}
@@ -498,9 +539,14 @@ func (h *Hub) Online(groupID int64) []string {
 		return nil
 	}
 	r.mu.RLock()
-	names := make([]string, 0, len(r.online))
+	names := make([]string, 0, len(r.online)+len(r.remote))
 	for _, p := range r.online {
 		names = append(names, p.name)
+	}
+	for id, p := range r.remote {
+		if r.online[id] == nil {
+			names = append(names, p.name)
+		}
 	}
 	r.mu.RUnlock()
 	slices.Sort(names)
@@ -605,10 +651,16 @@ func (h *Hub) flushRooms() {
 			continue
 		}
 		r.dirty = false
-		online := make([]string, 0, len(r.online))
+		online := make([]string, 0, len(r.online)+len(r.remote))
 		facilitator := false
 		for _, p := range r.online {
 			online = append(online, p.name)
+			facilitator = facilitator || p.moderator
+		}
+		for id, p := range r.remote {
+			if r.online[id] == nil {
+				online = append(online, p.name)
+			}
 			facilitator = facilitator || p.moderator
 		}
 		typing := make([]Typist, 0, len(r.typing))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/hearth-community/hearth/cluster"
 	"github.com/hearth-community/hearth/handlers"
 	"github.com/hearth-community/hearth/handlers/chat"
 	"github.com/hearth-community/hearth/static"
@@ -77,6 +78,10 @@ func WithAuthRate(n int) Option { return func(c *handlers.Config) { c.AuthPerMin
 // WithChat tunes the live chat hub, e.g. shorter timers.
 func WithChat(f func(*chat.Options)) Option { return func(c *handlers.Config) { f(&c.Chat) } }
 
+// WithCluster joins the app to a cluster through the NATS server at the options' URL
+// (package cluster); tests shorten its timers here.
+func WithCluster(o cluster.Options) Option { return func(c *handlers.Config) { c.Cluster = o } }
+
 // Quiet is the logger tests use: it discards everything, so test output shows only failures.
 func Quiet() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -90,6 +95,19 @@ func New(t testing.TB, opts ...Option) *App {
 
 // NewWithLogger is New with the logger Hearth writes to, for tests of what reaches the log.
 func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
+	t.Helper()
+	return newApp(t, logger, filepath.Join(t.TempDir(), "hearth.db"), &Clock{}, opts...)
+}
+
+// Peer starts another Hearth node on the same database file and clock, as a second node
+// of a cluster would be (give both WithCluster to link their live chat). Its options are
+// its own: a's are not copied.
+func (a *App) Peer(opts ...Option) *App {
+	a.t.Helper()
+	return newApp(a.t, a.logger, a.DBPath, a.Clock, opts...)
+}
+
+func newApp(t testing.TB, logger *slog.Logger, dbPath string, clock *Clock, opts ...Option) *App {
 	t.Helper()
 	assets, err := static.New()
 	if err != nil {
@@ -105,7 +123,7 @@ func NewWithLogger(t testing.TB, logger *slog.Logger, opts ...Option) *App {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a := &App{t: t, URL: base.String(), DBPath: filepath.Join(t.TempDir(), "hearth.db"), Clock: &Clock{},
+	a := &App{t: t, URL: base.String(), DBPath: dbPath, Clock: clock,
 		cfg: cfg, views: v, assets: assets, logger: logger}
 	a.start(srv)
 	t.Cleanup(a.Stop)
