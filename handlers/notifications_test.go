@@ -388,14 +388,11 @@ func TestMentionNotifications(t *testing.T) {
 	}
 }
 
-// sqlCount runs a counting query on a separate read-only connection to the test database.
+// sqlCount runs a counting query on the test database, SQLite or PostgreSQL.
 func sqlCount(app *handlerstest.App, n *int, q string, args ...any) error {
-	db, err := sql.Open("sqlite3", "file:"+app.DBPath+"?mode=ro")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.QueryRow(q, args...).Scan(n)
+	return app.Store.InTx(context.Background(), func(tx *sql.Tx) error {
+		return tx.QueryRow(q, args...).Scan(n)
+	})
 }
 
 // The stream outlives the server's ReadTimeout (cmd/hearth sets 30 s): net/http lifts the

@@ -230,7 +230,7 @@ func (s *Store) eraseMessagesTx(ctx context.Context, tx *sql.Tx, userID, now int
 	// The newest messages per group, for the live update of open pages.
 	rows, err := tx.QueryContext(ctx, `SELECT group_id, id FROM (
 		SELECT group_id, id, row_number() OVER (PARTITION BY group_id ORDER BY seq DESC) AS r
-		FROM messages WHERE author_id = ?) WHERE r <= ? ORDER BY group_id, id`, userID, eraseLiveMessages)
+		FROM messages WHERE author_id = ?) AS newest WHERE r <= ? ORDER BY group_id, id`, userID, eraseLiveMessages)
 	if err != nil {
 		return fmt.Errorf("erase user: list messages: %w", err)
 	}

@@ -62,7 +62,7 @@ type GoalReactionCount struct {
 // GoalReactions counts a goal's reactions by kind, in GoalReactionKinds order, with the
 // viewer's own marked.
 func (s *Store) GoalReactions(ctx context.Context, goalID, viewerID int64) ([]GoalReactionCount, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT kind, COUNT(*), MAX(user_id = ?) FROM goal_reactions WHERE goal_id = ? GROUP BY kind`, viewerID, goalID)
+	rows, err := s.r.QueryContext(ctx, `SELECT kind, COUNT(*), MAX(CASE WHEN user_id = ? THEN 1 ELSE 0 END) FROM goal_reactions WHERE goal_id = ? GROUP BY kind`, viewerID, goalID)
 	if err != nil {
 		return nil, fmt.Errorf("count goal reactions: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/store/postgres"
 	"github.com/mattn/go-sqlite3"
 )
 
@@ -50,6 +51,9 @@ func (h *writeHealth) latest() (time.Time, error) {
 // is full, the file or directory became read-only, an I/O error, or the write lock stayed
 // taken past the busy timeout.
 func isStorageFailure(err error) bool {
+	if postgres.StorageFailure(err) {
+		return true
+	}
 	var se sqlite3.Error
 	if !errors.As(err, &se) {
 		return false

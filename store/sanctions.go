@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -531,7 +530,7 @@ func (s *Store) FileAppeal(ctx context.Context, userID, sanctionID int64, note s
 		groupID = g.Int64
 		_, err := tx.ExecContext(ctx, `INSERT INTO appeals (sanction_id, user_id, note, created_at) VALUES (?, ?, ?, ?)`,
 			sanctionID, userID, note, ms(s.Now()))
-		if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		if err != nil && isUniqueViolation(err, "") {
 			return ErrAlreadyAppealed
 		}
 		return err

@@ -12,6 +12,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -83,7 +84,11 @@ func WithChat(f func(*chat.Options)) Option { return func(c *handlers.Config) { 
 func WithCluster(o cluster.Options) Option { return func(c *handlers.Config) { c.Cluster = o } }
 
 // Quiet is the logger tests use: it discards everything, so test output shows only failures.
+// HEARTH_TEST_LOG=1 sends errors to stderr instead, to find what a failing test hit.
 func Quiet() *slog.Logger {
+	if os.Getenv("HEARTH_TEST_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
