@@ -63,7 +63,7 @@ func (h *Handler) Login(c echo.Context) error {
 		f.Fail("password", "Enter your password.")
 	}
 	if f.Valid() {
-		if wait := h.backoff.wait(f.Values["username"]); wait > 0 {
+		if wait := h.backoff.wait(c.Request().Context(), f.Values["username"]); wait > 0 {
 			return errLoginBackoff(c, wait)
 		}
 		u, err := h.store.UserByUsername(c.Request().Context(), f.Values["username"])
@@ -75,10 +75,10 @@ func (h *Handler) Login(c echo.Context) error {
 			if err := h.logIn(c, u); err != nil {
 				return err
 			}
-			h.backoff.succeed(f.Values["username"])
+			h.backoff.succeed(c.Request().Context(), f.Values["username"])
 			return redirect(c, safeNext(f.Values["next"], "/groups"))
 		}
-		h.backoff.fail(f.Values["username"])
+		h.backoff.fail(c.Request().Context(), f.Values["username"])
 		f.Message = "That username and password do not match. Please try again."
 	}
 	p := h.page(c, "Log in", "login")

@@ -560,3 +560,36 @@ func TestClusterNodeClosedMidBurst(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterLoginBackoffIsShared: failures spread over two nodes count together, so a
+// guesser gains nothing by switching nodes, and a success on one clears it on both.
+func TestClusterLoginBackoffIsShared(t *testing.T) {
+	ns := startNATS(t)
+	a, b := twoNodes(t, ns)
+	a.Member("sam")
+	ca, cb := a.Client(), b.Client()
+	attempt := func(c *handlerstest.Client, pw string) int {
+		return c.PostRaw("/login", form("_csrf", c.CSRF(), "username", "sam", "password", pw), http.Header{"Hx-Request": {"true"}}).Status
+	}
+	for i := range 5 {
+		c := ca
+		if i%2 == 1 {
+			c = cb
+		}
+		if s := attempt(c, "wrong-password-1"); s != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d: %d", i, s)
+		}
+	}
+	for name, c := range map[string]*handlerstest.Client{"a": ca, "b": cb} {
+		if s := attempt(c, handlerstest.Password); s != http.StatusTooManyRequests {
+			t.Fatalf("node %s after 5 failures over both nodes: %d, want 429", name, s)
+		}
+	}
+	a.Clock.Advance(time.Minute) // the nodes share the clock
+	if s := attempt(cb, handlerstest.Password); s != http.StatusNoContent {
+		t.Fatalf("after the delay: %d", s)
+	}
+	if s := attempt(ca, "wrong-password-1"); s != http.StatusUnprocessableEntity {
+		t.Fatalf("one failure after a success on the other node: %d", s)
+	}
+}

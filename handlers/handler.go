@@ -87,7 +87,7 @@ type Handler struct {
 	node      *cluster.Node // nil on a single node
 	frames    *chatFrames
 	upgrader  websocket.Upgrader
-	backoff   *loginBackoff
+	backoff   backoffs
 	notes     *notifier // the live bell (notify_stream.go)
 	cards     *goalCards
 	boards    *boardCache
@@ -182,7 +182,12 @@ func New(d Deps) (*Handler, error) {
 	d.Store.OnChange(h.boards.follow)
 	d.Store.OnChange(h.notes.follow)
 	d.Store.OnChange(h.followGoals)
-	h.backoff = newLoginBackoff(d.Store.Now)
+	// Nodes sharing a database share the login back-off too; one node keeps it in memory.
+	if d.Store.Postgres() || h.node != nil {
+		h.backoff = &sharedBackoff{st: d.Store, rule: store.BackoffRule{Free: loginFreeFailures, Base: loginBaseDelay, Max: loginMaxDelay}, log: d.Logger}
+	} else {
+		h.backoff = newLoginBackoff(d.Store.Now)
+	}
 	h.retention = newRetentionJob(d.Store, d.Logger, d.Config.RetentionEvery)
 	return h, nil
 }

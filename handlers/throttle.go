@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -8,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hearth-community/hearth/store"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
 )
@@ -91,8 +94,23 @@ func newLoginBackoff(now func() time.Time) *loginBackoff {
 
 func backoffKey(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
 
+// backoffs is the login back-off's state: loginBackoff keeps it in memory for one node,
+// sharedBackoff in the database for nodes that share it.
+type backoffs interface {
+	// wait returns how long attempts for username are still refused; 0 means try.
+	wait(ctx context.Context, username string) time.Duration
+	// fail records a failed attempt for username.
+	fail(ctx context.Context, username string)
+	// succeed forgets the failures of username.
+	succeed(ctx context.Context, username string)
+}
+
+func (b *loginBackoff) rule() store.BackoffRule {
+	return store.BackoffRule{Free: b.free, Base: b.base, Max: b.max}
+}
+
 // wait returns how long attempts for username are still refused; 0 means try.
-func (b *loginBackoff) wait(username string) time.Duration {
+func (b *loginBackoff) wait(_ context.Context, username string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	e := b.accounts[backoffKey(username)]
@@ -106,7 +124,7 @@ func (b *loginBackoff) wait(username string) time.Duration {
 }
 
 // fail records a failed attempt for username.
-func (b *loginBackoff) fail(username string) {
+func (b *loginBackoff) fail(_ context.Context, username string) {
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -125,20 +143,16 @@ func (b *loginBackoff) fail(username string) {
 	}
 	e.failures++
 	e.last = now
-	if over := e.failures - b.free + 1; over > 0 { // the free-th failure locks for base
-		d := b.max
-		if over <= 30 && b.base<<(over-1) < b.max {
-			d = b.base << (over - 1)
-		}
+	if d := b.rule().Wait(e.failures); d > 0 {
 		e.until = now.Add(d)
 	}
 }
 
 // forget is how long after its last failure a username's count is dropped.
-func (b *loginBackoff) forget() time.Duration { return 2 * b.max }
+func (b *loginBackoff) forget() time.Duration { return b.rule().Forget() }
 
 // succeed forgets the failures of username.
-func (b *loginBackoff) succeed(username string) {
+func (b *loginBackoff) succeed(_ context.Context, username string) {
 	b.mu.Lock()
 	delete(b.accounts, backoffKey(username))
 	b.mu.Unlock()
@@ -155,6 +169,39 @@ func (b *loginBackoff) sweep(now time.Time) {
 		if now.Sub(e.last) > b.forget() && !now.Before(e.until) {
 			delete(b.accounts, k)
 		}
+	}
+}
+
+// sharedBackoff is the login back-off kept in the database, so every node sharing it
+// counts the same failures: a guesser spreading attempts over the nodes gains nothing. A
+// database error lets the attempt through (the per-client limits still hold) and is logged.
+type sharedBackoff struct {
+	st   *store.Store
+	rule store.BackoffRule
+	log  *slog.Logger
+}
+
+func (b *sharedBackoff) wait(ctx context.Context, username string) time.Duration {
+	until, err := b.st.LoginBackoffUntil(ctx, backoffKey(username))
+	if err != nil {
+		b.log.ErrorContext(ctx, "login back-off", "err", err)
+		return 0
+	}
+	if until.IsZero() {
+		return 0
+	}
+	return until.Sub(b.st.Now())
+}
+
+func (b *sharedBackoff) fail(ctx context.Context, username string) {
+	if _, err := b.st.RecordLoginFailure(ctx, backoffKey(username), b.rule); err != nil {
+		b.log.ErrorContext(ctx, "login back-off", "err", err)
+	}
+}
+
+func (b *sharedBackoff) succeed(ctx context.Context, username string) {
+	if err := b.st.ClearLoginFailures(ctx, backoffKey(username)); err != nil {
+		b.log.ErrorContext(ctx, "login back-off", "err", err)
 	}
 }
 

@@ -82,25 +82,25 @@ func TestLoginBackoff(t *testing.T) {
 
 	// The free failures cost nothing.
 	for i := 0; i < loginFreeFailures-1; i++ {
-		b.fail("Sam")
-		if w := b.wait("sam"); w != 0 {
+		b.fail(t.Context(), "Sam")
+		if w := b.wait(t.Context(), "sam"); w != 0 {
 			t.Fatalf("after %d failures: wait %v, want 0", i+1, w)
 		}
 	}
 	// Then each failure doubles the lock, up to the cap; the username's case does not matter.
 	want := loginBaseDelay
 	for i := 0; i < 10; i++ {
-		b.fail("SAM")
-		w := b.wait("sam")
+		b.fail(t.Context(), "SAM")
+		w := b.wait(t.Context(), "sam")
 		if w != want {
 			t.Fatalf("lock %d: wait %v, want %v", i, w, want)
 		}
 		clk.advance(w / 2)
-		if b.wait("sam") <= 0 {
+		if b.wait(t.Context(), "sam") <= 0 {
 			t.Fatalf("lock %d ended half way", i)
 		}
 		clk.advance(w - w/2)
-		if w := b.wait("sam"); w != 0 {
+		if w := b.wait(t.Context(), "sam"); w != 0 {
 			t.Fatalf("lock %d still on after its delay: %v", i, w)
 		}
 		want = min(2*want, loginMaxDelay)
@@ -109,22 +109,22 @@ func TestLoginBackoff(t *testing.T) {
 		t.Fatalf("the lock never reached its cap: %v", want)
 	}
 	// Other usernames are untouched.
-	if w := b.wait("alex"); w != 0 {
+	if w := b.wait(t.Context(), "alex"); w != 0 {
 		t.Fatalf("another username waits %v", w)
 	}
 	// A success forgets everything.
-	b.succeed("sAm")
-	b.fail("sam")
-	if w := b.wait("sam"); w != 0 {
+	b.succeed(t.Context(), "sAm")
+	b.fail(t.Context(), "sam")
+	if w := b.wait(t.Context(), "sam"); w != 0 {
 		t.Fatalf("after success and one failure: wait %v", w)
 	}
 	// Failures long ago no longer count, and their entries are swept.
 	for i := 0; i < loginFreeFailures-1; i++ {
-		b.fail("kim")
+		b.fail(t.Context(), "kim")
 	}
 	clk.advance(b.forget() + time.Minute)
-	b.fail("kim")
-	if w := b.wait("kim"); w != 0 {
+	b.fail(t.Context(), "kim")
+	if w := b.wait(t.Context(), "kim"); w != 0 {
 		t.Fatalf("old failures still counted: wait %v", w)
 	}
 	if _, ok := b.accounts["sam"]; ok {
@@ -136,7 +136,7 @@ func TestLoginBackoffIsBounded(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	b := newLoginBackoff(clk.now)
 	for i := 0; i < maxBackoffAccounts+10; i++ {
-		b.fail(fmt.Sprint("guess", i))
+		b.fail(t.Context(), fmt.Sprint("guess", i))
 	}
 	if n := len(b.accounts); n > maxBackoffAccounts {
 		t.Fatalf("%d usernames remembered, bound is %d", n, maxBackoffAccounts)
