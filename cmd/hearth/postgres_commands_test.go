@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/hearth-community/hearth/store"
@@ -75,5 +80,60 @@ func TestCommandsOnPostgres(t *testing.T) {
 	}
 	if _, err := os.Stat(other); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("backup without pg_dump left a file: %v", err)
+	}
+}
+
+// The real binary serves from PostgreSQL when HEARTH_DATABASE_URL is set: it migrates, answers
+// /healthz, names the database in its log without the password, and makes no data directory.
+func TestServeOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	db := pgDatabase(t)
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), "not-needed-by-trust-auth")
+	bin := hearthBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATABASE_URL="+u.String())
+	var logs strings.Builder
+	cmd.Stderr = &logs
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if !strings.Contains(line, "Hearth is running at http://127.0.0.1:") {
+		t.Fatalf("start-up line: %q\n%s", line, logs.String())
+	}
+	res, err := http.Get("http://" + addr + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	res.Body.Close()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+	}
+	out := logs.String()
+	if !strings.Contains(out, "database=\"PostgreSQL database "+strings.TrimPrefix(u.Path, "/")+" on "+u.Host+"\"") ||
+		strings.Contains(out, "not-needed-by-trust-auth") {
+		t.Fatalf("the log should name the database without its password:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a data directory was made beside a PostgreSQL store: %v", err)
 	}
 }
