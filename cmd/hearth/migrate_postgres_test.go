@@ -282,14 +282,13 @@ func pgSnapshot(t *testing.T, dbURL string) map[string]int64 {
 // A database that holds a community, or anything else, is refused before anything is
 // written to it: no row, no table, no migration.
 func TestMigrateToPostgresRefusesNonEmptyTarget(t *testing.T) {
+	// A Hearth database with one member.
+	target := pgDatabase(t)
 	ctx := context.Background()
 	data := t.TempDir()
 	if err := run([]string{"migrate", "-data", data}); err != nil {
 		t.Fatal(err)
 	}
-
-	// A Hearth database with one member.
-	target := pgDatabase(t)
 	pg, err := store.Open(ctx, store.Options{DatabaseURL: target})
 	if err != nil {
 		t.Fatal(err)
