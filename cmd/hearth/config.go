@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-community/hearth/cluster"
 	"github.com/hearth-community/hearth/handlers"
 	"github.com/hearth-community/hearth/handlers/chat"
+	"github.com/hearth-community/hearth/store"
 )
 
 // Config is Hearth's whole configuration, parsed once from flags and HEARTH_* environment
@@ -45,12 +46,43 @@ type Config struct {
 	CareWait       time.Duration // how long a care concern waits unclaimed before admins are alerted
 	ModBreakAfter  int           // handled reports in a day after which the queue suggests a break
 	NATSURL        string        // NATS server(s) shared by the nodes of a cluster; empty: one node
+	// DatabaseURL is the PostgreSQL database (postgres://...) shared by the nodes of a
+	// cluster; empty: the SQLite file in DataDir. It may hold a password: log Database().
+	DatabaseURL string
 	// Social are the login providers switched on by their HEARTH_<PROVIDER>_* variables.
 	Social []handlers.SocialProvider
 }
 
 // DBPath is the SQLite file inside the data directory.
 func (c Config) DBPath() string { return filepath.Join(c.DataDir, "hearth.db") }
+
+// StoreOptions opens the store the configuration names: PostgreSQL when a database URL is
+// set, else the SQLite file in the data directory.
+func (c Config) StoreOptions() store.Options {
+	return store.Options{Path: c.DBPath(), DatabaseURL: c.DatabaseURL, Synchronous: c.Synchronous}
+}
+
+// Database names the database for logs and messages: the SQLite file, or the PostgreSQL
+// server and database without the user or password.
+func (c Config) Database() string {
+	if c.DatabaseURL == "" {
+		return c.DBPath()
+	}
+	return describeDatabaseURL(c.DatabaseURL)
+}
+
+// describeDatabaseURL is "PostgreSQL database NAME on HOST:PORT", with no credentials.
+func describeDatabaseURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "PostgreSQL"
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		name = "(the user's default)"
+	}
+	return fmt.Sprintf("PostgreSQL database %s on %s", name, u.Host)
+}
 
 // Handlers returns the HTTP layer's part of the configuration.
 func (c Config) Handlers() handlers.Config {
@@ -78,6 +110,7 @@ var options = []option{
 	{"addr", "HEARTH_ADDR", ":8080", "address to listen on"},
 	{"data", "HEARTH_DATA", "./data", "directory for the database (hearth.db)"},
 	{"base-url", "HEARTH_BASE_URL", "", "public URL members use, e.g. https://hearth.example.org (default http://localhost:PORT)"},
+	{"database-url", "HEARTH_DATABASE_URL", "", "PostgreSQL database shared by the Hearth nodes of a cluster, e.g. postgres://hearth:PASSWORD@db:5432/hearth (prefer the variable: flags show in the process list); empty: SQLite in the data directory"},
 	{"synchronous", "HEARTH_SYNCHRONOUS", "NORMAL", "SQLite synchronous mode: NORMAL (survives crashes) or FULL (also survives power loss)"},
 	{"session-ttl", "HEARTH_SESSION_TTL", "720h", "how long an unused login session lasts"},
 	{"trusted-proxies", "HEARTH_TRUSTED_PROXIES", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted"},
@@ -109,8 +142,11 @@ var options = []option{
 	{"oidc-name", "HEARTH_OIDC_NAME", "", "what the single sign-on button names the provider, e.g. \"Riverside SSO\""},
 }
 
-// isSecret reports whether an option holds a secret (a client secret).
-func isSecret(o option) bool { return strings.HasSuffix(o.env, "_SECRET") }
+// isSecret reports whether an option holds a secret (a client secret, or the database URL
+// with its password).
+func isSecret(o option) bool {
+	return strings.HasSuffix(o.env, "_SECRET") || o.env == "HEARTH_DATABASE_URL"
+}
 
 // usage is what `hearth -h` prints before the flags: every command, one line each.
 const usage = `Hearth: a self-hosted community portal for peer support groups.
@@ -118,10 +154,13 @@ const usage = `Hearth: a self-hosted community portal for peer support groups.
 Usage:
   hearth [serve] [flags]          run the server (the default); applies migrations first
   hearth migrate [flags]          apply database migrations and exit
-  hearth backup PATH [flags]      write a consistent, checked copy of the database to PATH (owner-only, mode 0600)
+  hearth backup PATH [flags]      write a consistent, checked copy of the database to PATH (owner-only, mode 0600);
+                                  on PostgreSQL with pg_dump (custom format), when pg_dump is installed
   hearth user role NAME ROLE      set the role of the account with username NAME: admin, moderator or member
   hearth user password NAME       print a one-time link (valid for an hour) with which NAME sets a new password
   hearth healthcheck [flags]      exit 0 if the local server answers /healthz (for containers)
+  hearth migrate-to-postgres -database-url URL [-data DIR]
+                                  copy the SQLite community in DIR into an empty PostgreSQL database
 
 Flags come after a command's own arguments. Each flag is also a HEARTH_* environment
 variable; a flag wins over its variable.
@@ -245,6 +284,11 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 			}
 		}
 	}
+	if c.DatabaseURL = v("database-url"); c.DatabaseURL != "" {
+		if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.DebugAddr = v("debug-addr"); c.DebugAddr != "" {
 		if err := checkDebugAddr(c.DebugAddr); err != nil {
 			errs = append(errs, err)
@@ -259,6 +303,17 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 		return Config{}, nil, errs[0]
 	}
 	return c, fs.Args(), nil
+}
+
+// checkDatabaseURL accepts a postgres:// URL. Its error never repeats the value, which may
+// hold a password.
+func checkDatabaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return errors.New("HEARTH_DATABASE_URL: want a PostgreSQL URL such as postgres://hearth:PASSWORD@db.example.org:5432/hearth " +
+			"(the value given is not repeated here: it may hold a password)")
+	}
+	return nil
 }
 
 // parseSocial turns the HEARTH_<PROVIDER>_* settings into login providers: a provider is on

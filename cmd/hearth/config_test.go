@@ -55,6 +55,7 @@ func TestParseConfigRejectsBadValues(t *testing.T) {
 		"HEARTH_LOG_LEVEL":       "loud",
 		"HEARTH_LOG_FORMAT":      "xml",
 		"HEARTH_NATS_URL":        "localhost:4222",
+		"HEARTH_DATABASE_URL":    "mysql://root:hunter2@db/hearth",
 	}
 	for key, val := range cases {
 		t.Run(key, func(t *testing.T) {
@@ -79,7 +80,7 @@ func TestHelpListsTheCommands(t *testing.T) {
 		t.Fatalf("-h: %v", err)
 	}
 	lines := strings.Split(out.String(), "\n")
-	for _, cmd := range []string{"hearth [serve]", "hearth migrate", "hearth backup PATH", "hearth user role NAME ROLE", "hearth healthcheck"} {
+	for _, cmd := range []string{"hearth [serve]", "hearth migrate", "hearth backup PATH", "hearth user role NAME ROLE", "hearth healthcheck", "hearth migrate-to-postgres"} {
 		n := 0
 		for _, l := range lines {
 			if strings.HasPrefix(strings.TrimSpace(l), cmd+" ") {
@@ -131,6 +132,51 @@ func TestParseConfigSocialProviders(t *testing.T) {
 	} {
 		if _, err := parse(env); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// HEARTH_DATABASE_URL switches the store to PostgreSQL; its password shows nowhere: not in
+// hearth -h, not in a refusal, not where the database is named for logs.
+func TestParseConfigDatabaseURL(t *testing.T) {
+	const raw = "postgres://hearth:hunter2@db.example.org:5432/community?sslmode=require"
+	env := func(k string) string { return map[string]string{"HEARTH_DATABASE_URL": raw}[k] }
+	c, _, err := parseConfig("serve", nil, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := c.StoreOptions(); o.DatabaseURL != raw || o.Path != "data/hearth.db" {
+		t.Fatalf("store options: %+v", o)
+	}
+	if got := c.Database(); got != "PostgreSQL database community on db.example.org:5432" {
+		t.Fatalf("Database() = %q", got)
+	}
+	var help bytes.Buffer
+	if _, _, err := parseConfig("serve", []string{"-h"}, env, &help); !errors.Is(err, flag.ErrHelp) || strings.Contains(help.String(), "hunter2") ||
+		!strings.Contains(help.String(), "HEARTH_DATABASE_URL") {
+		t.Fatalf("hearth -h with the database URL in the environment (err %v):\n%s", err, help.String())
+	}
+	_, _, err = parseConfig("serve", []string{"-database-url", "postgres//hearth:hunter2@db"}, func(string) string { return "" }, io.Discard)
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "HEARTH_DATABASE_URL") {
+		t.Fatalf("a malformed URL: %v", err)
+	}
+	// Unset, the SQLite file, as before.
+	c, _, err = parseConfig("serve", nil, func(string) string { return "" }, io.Discard)
+	if err != nil || c.StoreOptions().DatabaseURL != "" || c.Database() != "data/hearth.db" {
+		t.Fatalf("without a database URL: %+v %v", c.StoreOptions(), err)
+	}
+}
+
+// pg_dump gets the password through its environment, never on its command line.
+func TestSplitPassword(t *testing.T) {
+	for raw, want := range map[string][2]string{
+		"postgres://hearth:hunter2@db:5432/h?sslmode=disable":          {"postgres://hearth@db:5432/h?sslmode=disable", "hunter2"},
+		"postgres://hearth@db/h?password=hunter2&sslmode=require":      {"postgres://hearth@db/h?sslmode=require", "hunter2"},
+		"postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable": {"postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable", ""},
+	} {
+		conn, pw, err := splitPassword(raw)
+		if err != nil || conn != want[0] || pw != want[1] {
+			t.Errorf("splitPassword(%q) = %q, %q, %v; want %q, %q", raw, conn, pw, err, want[0], want[1])
 		}
 	}
 }

@@ -39,12 +39,12 @@ func run(args []string) error {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "migrate", "backup", "user", "healthcheck":
+	case "serve", "migrate", "backup", "user", "healthcheck", "migrate-to-postgres":
 	case "help":
 		printUsage(os.Stdout, nil)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, backup, user or healthcheck; hearth -h explains them)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, backup, user, healthcheck or migrate-to-postgres; hearth -h explains them)", cmd)
 	}
 	// Positional arguments come before flags: "backup PATH -data DIR".
 	var pos []string
@@ -63,7 +63,14 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath(), Synchronous: cfg.Synchronous})
+	if cmd == "migrate-to-postgres" {
+		if len(pos) != 0 {
+			return errors.New("usage: hearth migrate-to-postgres -database-url postgres://... [-data DIR]")
+		}
+		return migrateToPostgres(ctx, cfg, os.Stdout)
+	}
+
+	st, err := store.Open(ctx, cfg.StoreOptions())
 	if err != nil {
 		return err
 	}
@@ -74,11 +81,19 @@ func run(args []string) error {
 		if err := st.Migrate(ctx); err != nil {
 			return err
 		}
-		fmt.Println("database is up to date:", cfg.DBPath())
+		fmt.Println("database is up to date:", cfg.Database())
 		return nil
 	case "backup":
 		if len(pos) != 1 {
 			return errors.New("usage: hearth backup PATH")
+		}
+		if st.Postgres() {
+			// The server's own tool makes the copy; without it, say how.
+			if err := pgDump(ctx, cfg.DatabaseURL, pos[0]); err != nil {
+				return err
+			}
+			fmt.Println("backup written with pg_dump and checked:", pos[0])
+			return nil
 		}
 		if err := st.Backup(ctx, pos[0]); err != nil {
 			return err
@@ -127,7 +142,7 @@ func serve(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) e
 	}
 	go sweepSessions(ctx, st, log)
 	serveDebug(ctx, cfg.DebugAddr, log)
-	log.Info("Hearth is running", "url", cfg.BaseURL.String(), "addr", ln.Addr().String(), "data", cfg.DBPath())
+	log.Info("Hearth is running", "url", cfg.BaseURL.String(), "addr", ln.Addr().String(), "database", cfg.Database())
 	fmt.Printf("Hearth is running at %s\n", cfg.BaseURL)
 
 	errc := make(chan error, 1)
