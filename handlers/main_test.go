@@ -1,11 +1,28 @@
 package handlers_test
 
 import (
+	"context"
 	"os"
 	"testing"
 
+	"github.com/hearth-community/hearth/store"
 	"github.com/hearth-community/hearth/store/storetest"
 )
 
-// TestMain runs the package's tests on SQLite and again on PostgreSQL (storetest.Lanes).
-func TestMain(m *testing.M) { os.Exit(storetest.Lanes(m)) }
+// TestMain runs the package's tests on SQLite and again on PostgreSQL (storetest.Lanes). The
+// PostgreSQL lane reruns the scenarios that reach the store: chat, moderation, goals, the
+// member's data and privacy, notifications, logins and sessions, the authorization matrix
+// (every route) and the cluster; pages that only render what those read run once.
+func TestMain(m *testing.M) {
+	storetest.Prepare(func(ctx context.Context, url string) error {
+		st, err := store.Open(ctx, store.Options{DatabaseURL: url})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return st.Migrate(ctx)
+	})
+	os.Exit(storetest.Lanes(m, postgresScenarios))
+}
+
+const postgresScenarios = `^Test(Chat|Moderation|Goal|Cluster|Account|Export|Privacy|Retention|Notification|Mention|Unread|Member|Login|Session|Authorization|First|Message|Group|Healthz)`

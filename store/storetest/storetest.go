@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -33,13 +34,24 @@ var lane struct {
 	postgres bool
 	admin    *sql.DB
 	dbs      map[string]string // test database path -> its PostgreSQL URL
+	prepare  func(ctx context.Context, url string) error
+	template string // a database prepare ran on, copied for each test
 }
+
+// Prepare sets what the PostgreSQL lane runs once on a database (migrate it, for one) that
+// every test's database is then copied from: a copy takes a fraction of a migration. Call it
+// in TestMain before Lanes.
+func Prepare(fn func(ctx context.Context, url string) error) { lane.prepare = fn }
 
 // Lanes runs m's tests on SQLite and then, when a PostgreSQL server is configured, on
 // PostgreSQL. It returns the exit code for os.Exit.
 //
 // HEARTH_TEST_LANE=postgres runs the PostgreSQL lane only, for working on it.
-func Lanes(m *testing.M) int {
+//
+// postgresRun, when given, is the -run pattern of the PostgreSQL lane (unless -run was
+// given): a package whose every test runs on SQLite may rerun only its scenarios that reach
+// the store on PostgreSQL, to keep the suite's time in bounds.
+func Lanes(m *testing.M, postgresRun ...string) int {
 	admin := os.Getenv(EnvURL)
 	code := 0
 	if os.Getenv("HEARTH_TEST_LANE") != "postgres" || admin == "" {
@@ -61,10 +73,34 @@ func Lanes(m *testing.M) int {
 		return 1
 	}
 	defer db.Close()
+	if len(postgresRun) > 0 {
+		if f := flag.Lookup("test.run"); f != nil && f.Value.String() == "" {
+			if err := f.Value.Set(postgresRun[0]); err != nil {
+				fmt.Fprintf(os.Stderr, "storetest: %v\n", err)
+				return 1
+			}
+		}
+	}
 	fmt.Fprintln(os.Stderr, "--- the same tests on PostgreSQL")
 	lane.Lock()
 	lane.postgres, lane.admin, lane.dbs = true, db, map[string]string{}
 	lane.Unlock()
+	if lane.prepare != nil {
+		name := dbName("hearth_template_")
+		if err := createFrom(db, name, ""); err != nil {
+			fmt.Fprintf(os.Stderr, "storetest: %v\n", err)
+			return 1
+		}
+		defer db.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`) //nolint:errcheck
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		err := lane.prepare(ctx, withDB(admin, name))
+		cancel()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "storetest: prepare the template database: %v\n", err)
+			return 1
+		}
+		lane.template = name
+	}
 	if pg := m.Run(); pg != 0 {
 		code = pg
 	}
@@ -100,13 +136,9 @@ func URL(t testing.TB, path string) string {
 	if u, ok := lane.dbs[path]; ok && path != "" {
 		return u
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "hearth_test_" + hex.EncodeToString(b[:])
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := lane.admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("create test database: %v", err)
+	name := dbName("hearth_test_")
+	if err := createFrom(lane.admin, name, lane.template); err != nil {
+		t.Fatal(err)
 	}
 	admin := lane.admin
 	t.Cleanup(func() {
@@ -116,11 +148,37 @@ func URL(t testing.TB, path string) string {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-	u, err := url.Parse(os.Getenv(EnvURL))
+	u := withDB(os.Getenv(EnvURL), name)
+	lane.dbs[path] = u
+	return u
+}
+
+func dbName(prefix string) string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+// createFrom creates database name, as a copy of template when it is not "".
+func createFrom(admin *sql.DB, name, template string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	q := `CREATE DATABASE ` + name
+	if template != "" {
+		q += ` TEMPLATE ` + template
+	}
+	if _, err := admin.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("create test database: %w", err)
+	}
+	return nil
+}
+
+// withDB is the admin URL with its database replaced by name.
+func withDB(admin, name string) string {
+	u, err := url.Parse(admin)
 	if err != nil {
-		t.Fatalf("parse %s: %v", EnvURL, err)
+		panic(fmt.Sprintf("parse %s: %v", EnvURL, err))
 	}
 	u.Path = "/" + name
-	lane.dbs[path] = u.String()
 	return u.String()
 }
