@@ -110,3 +110,66 @@ func TestOpenSaysWhenTheDataDirectoryIsNotWritable(t *testing.T) {
 		}
 	})
 }
+
+// TestNodesMigratingAtOnce: nodes starting together on one new PostgreSQL database migrate
+// it once, under the advisory lock; every one of them then finds it ready.
+func TestNodesMigratingAtOnce(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only: one SQLite file has one node")
+	}
+	ctx := t.Context()
+	url := storetest.URL(t, filepath.Join(t.TempDir(), "fresh"))
+	// A fresh database, not the lane's migrated copy: drop what the copy holds.
+	st, err := store.Open(ctx, store.Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	const nodes = 5
+	errs := make(chan error, nodes)
+	for range nodes {
+		go func() {
+			st, err := store.Open(ctx, store.Options{DatabaseURL: url})
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer st.Close()
+			errs <- st.Migrate(ctx)
+		}()
+	}
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Fatalf("a node's migration failed: %v", err)
+		}
+	}
+	st, err = store.Open(ctx, store.Options{DatabaseURL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	groups, err := st.ListGroupsFor(ctx, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(groups) != 4 {
+		t.Fatalf("%d groups after five nodes migrated, want the 4 starter groups once", len(groups))
+	}
+	res, err := st.SearchResources(ctx, store.SearchQuery{})
+	if err != nil || res.Total == 0 {
+		t.Fatalf("starter library after five nodes migrated: %d resources (%v)", res.Total, err)
+	}
+	once := res.Total
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := st.SearchResources(ctx, store.SearchQuery{}); res.Total != once {
+		t.Fatalf("the starter library loaded again: %d, then %d", once, res.Total)
+	}
+}

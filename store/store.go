@@ -1,6 +1,18 @@
-// Package store is Hearth's persistence layer: a concrete *Store over SQLite through
-// database/sql. Its exported method set is the contract the rest of Hearth relies on, so a
-// PostgreSQL implementation can follow later without touching handlers.
+// Package store is Hearth's persistence layer: a concrete *Store over SQLite (the embedded
+// default) or PostgreSQL (Options.DatabaseURL, for several nodes) through database/sql. Its
+// exported method set is the contract the rest of Hearth relies on.
+//
+// One method set, written once. The SQL is written in the dialect both engines accept, with
+// `?` placeholders; on PostgreSQL the connector of package store/postgres rewrites each query
+// text once (placeholders, cast type names, SQLite's JSON list of ids). The few queries that
+// cannot be written alike (full-text search, SQLite's index hints, string aggregation) branch
+// on s.pg where they are. Each engine has its own migrations (store/sqlite, store/postgres).
+// This is a deliberate change from two copies of every method: two copies drift, while one
+// copy under one test suite, run on both engines (package storetest), cannot. Correctness
+// does not rest on SQLite's single writer: message sequences come from groups.last_seq taken
+// with an UPDATE inside the commit, counts that guard a decision (the first or last admin, a
+// member's last way to log in) are read under a lock (serialize), and invite uses are a
+// conditional update.
 //
 // SQLite is used with one writer connection and a separate read pool (WAL lets readers run
 // beside the writer). Every connection-level setting lives in the DSN so every pooled
