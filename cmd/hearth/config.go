@@ -142,10 +142,10 @@ var options = []option{
 	{"oidc-name", "HEARTH_OIDC_NAME", "", "what the single sign-on button names the provider, e.g. \"Riverside SSO\""},
 }
 
-// isSecret reports whether an option holds a secret (a client secret, or the database URL
-// with its password).
+// isSecret reports whether an option holds a secret (a client secret, or the database or
+// NATS URL with its password or token).
 func isSecret(o option) bool {
-	return strings.HasSuffix(o.env, "_SECRET") || o.env == "HEARTH_DATABASE_URL"
+	return strings.HasSuffix(o.env, "_SECRET") || o.env == "HEARTH_DATABASE_URL" || o.env == "HEARTH_NATS_URL"
 }
 
 // usage is what `hearth -h` prints before the flags: every command, one line each.
