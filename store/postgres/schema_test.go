@@ -97,7 +97,7 @@ func tables(t *testing.T, db *sql.DB) []string {
 var wantTables = []string{
 	"appeals", "audit_log", "crisis_lines", "crisis_phrases", "filter_entries", "goal_comments",
 	"goal_events", "goal_milestones", "goal_reactions", "goals", "group_invites", "group_slugs",
-	"groups", "join_requests", "library_seeded", "member_prefs", "memberships", "messages",
+	"groups", "join_requests", "library_seeded", "login_backoff", "member_prefs", "memberships", "messages",
 	"notification_actors", "notification_settings", "notifications", "oauth_flows",
 	"password_resets", "pending_identities", "reactions", "reports", "resource_helped",
 	"resource_reviews", "resource_revisions", "resource_tags", "resources", "sanctions",
