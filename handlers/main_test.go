@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -14,14 +13,7 @@ import (
 // member's data and privacy, notifications, logins and sessions, the authorization matrix
 // (every route) and the cluster; pages that only render what those read run once.
 func TestMain(m *testing.M) {
-	storetest.Prepare(func(ctx context.Context, url string) error {
-		st, err := store.Open(ctx, store.Options{DatabaseURL: url})
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return st.Migrate(ctx)
-	})
+	storetest.Prepare(store.MigratePostgres)
 	os.Exit(storetest.Lanes(m, postgresScenarios))
 }
 

@@ -100,3 +100,14 @@ func (s *Store) serialize(ctx context.Context, tx *sql.Tx, key, id int64) error 
 	}
 	return nil
 }
+
+// MigratePostgres opens the PostgreSQL database at url, applies every migration, and closes
+// it: a database made ready before any node starts (tests copy one for each test).
+func MigratePostgres(ctx context.Context, url string) error {
+	st, err := Open(ctx, Options{DatabaseURL: url})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.Migrate(ctx)
+}

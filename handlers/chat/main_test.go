@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -11,13 +10,6 @@ import (
 
 // TestMain runs the package's tests on SQLite and again on PostgreSQL (storetest.Lanes).
 func TestMain(m *testing.M) {
-	storetest.Prepare(func(ctx context.Context, url string) error {
-		st, err := store.Open(ctx, store.Options{DatabaseURL: url})
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return st.Migrate(ctx)
-	})
+	storetest.Prepare(store.MigratePostgres)
 	os.Exit(storetest.Lanes(m))
 }
