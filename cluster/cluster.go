@@ -38,6 +38,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -192,6 +193,10 @@ func (n *Node) Start(hub *chat.Hub) error {
 		}),
 	)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) { // it quotes the URL, which may hold a password or token
+			return errors.New("cluster: connect to NATS: invalid HEARTH_NATS_URL")
+		}
 		return fmt.Errorf("cluster: connect to NATS: %w", err)
 	}
 	sub, err := nc.Subscribe(subjectAll, n.receive)
