@@ -256,6 +256,15 @@ func (n *Node) publishJSON(subject string, e envelope) {
 		n.log.Error("cluster: encode", "subject", subject, "err", err)
 		return
 	}
+	if int64(len(b)) > nc.MaxPayload() && len(e.Msgs) > 0 {
+		// Past the server's payload limit (a large batch of long messages): the range alone,
+		// and the receivers read its messages from the database.
+		e.Msgs = nil
+		if b, err = json.Marshal(e); err != nil {
+			n.log.Error("cluster: encode", "subject", subject, "err", err)
+			return
+		}
+	}
 	// While disconnected the client buffers what is published and sends it on reconnect;
 	// beyond its buffer a publish fails, and the other nodes' checks find what it carried.
 	if err := nc.Publish(subject, b); err != nil && n.ctx.Err() == nil && !errors.Is(err, nats.ErrConnectionClosed) {

@@ -83,8 +83,10 @@ func (s *Store) Postgres() bool { return s.pg }
 
 // Keys of serialize: decisions that read more than the rows they write.
 const (
-	lockAdmins = 1 // who is an admin: the first account, the last admin
-	lockLogins = 2 // one member's ways to log in (with their id)
+	lockAdmins  = 1 // who is an admin: the first account, the last admin
+	lockLogins  = 2 // one member's ways to log in (with their id)
+	lockMember  = 3 // joining and being banned (with the member's id)
+	lockReports = 4 // claiming and resolving reports
 )
 
 // serialize makes transactions that take the same key and id wait for each other until

@@ -339,11 +339,15 @@ func (s *Store) MembershipOf(ctx context.Context, groupID, userID int64) (Member
 func (s *Store) Join(ctx context.Context, groupID, userID int64) error {
 	defer s.announce(Change{Kind: ChangeMembership, GroupID: groupID, UserID: userID})
 	return s.InTx(ctx, func(tx *sql.Tx) error {
-		return joinTx(ctx, tx, groupID, userID, ms(s.Now()))
+		return s.joinTx(ctx, tx, groupID, userID, ms(s.Now()))
 	})
 }
 
-func joinTx(ctx context.Context, tx *sql.Tx, groupID, userID, now int64) error {
+func (s *Store) joinTx(ctx context.Context, tx *sql.Tx, groupID, userID, now int64) error {
+	// Under the same lock as Ban, so a ban committed meanwhile is seen.
+	if err := s.serialize(ctx, tx, lockMember, userID); err != nil {
+		return err
+	}
 	// A ban keeps a member out by every way in: the guidelines, an invite, a request.
 	if err := bannedTx(ctx, tx, groupID, userID, now); err != nil {
 		return err

@@ -128,7 +128,7 @@ func (s *Store) JoinByInvite(ctx context.Context, tokenHash []byte, userID int64
 		} else if n == 0 {
 			return ErrInviteUsedUp
 		}
-		return joinTx(ctx, tx, groupID, userID, now)
+		return s.joinTx(ctx, tx, groupID, userID, now)
 	})
 	if err != nil {
 		return Group{}, err

@@ -79,11 +79,19 @@ func (s *Store) RecordLoginFailure(ctx context.Context, key string, rule Backoff
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `DELETE FROM login_backoff WHERE last_at < ? AND until_at <= ?`, now-forget, now)
-		return err
+		return nil
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("record login failure: %w", err)
+	}
+	// The sweep runs on its own, after the commit: inside the transaction it would wait for
+	// rows other failures hold while holding this one, and two such could deadlock.
+	sweep := `DELETE FROM login_backoff WHERE last_at < ? AND until_at <= ?`
+	if s.pg { // rows another sweep or failure holds are left for the next one
+		sweep = `DELETE FROM login_backoff WHERE key IN (SELECT key FROM login_backoff WHERE last_at < ? AND until_at <= ? FOR UPDATE SKIP LOCKED)`
+	}
+	if _, err := s.exec(ctx, sweep, now-forget, now); err != nil {
+		return time.Time{}, fmt.Errorf("record login failure: forget old failures: %w", err)
 	}
 	if until == 0 {
 		return time.Time{}, nil

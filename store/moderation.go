@@ -385,6 +385,10 @@ const sameTarget = `resolved_at IS NULL AND (COALESCE(message_id, 0), COALESCE(c
 func (s *Store) ClaimReport(ctx context.Context, reportID, moderatorID int64) error {
 	var groupID int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		// Two moderators acting on one report at once: the second sees the first's claim.
+		if err := s.serialize(ctx, tx, lockReports, 0); err != nil {
+			return err
+		}
 		var claimer int64
 		var resolved sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_id, 0), COALESCE(claimed_by, 0), resolved_at FROM reports WHERE id = ?`, reportID).
@@ -432,6 +436,10 @@ func (s *Store) ResolveReport(ctx context.Context, reportID, moderatorID int64, 
 	}
 	var groupID, subject, message int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		// Two moderators acting on one report at once: the second sees the first's claim.
+		if err := s.serialize(ctx, tx, lockReports, 0); err != nil {
+			return err
+		}
 		var claimer int64
 		var resolved sql.NullInt64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(group_id, 0), subject_id, COALESCE(message_id, 0), COALESCE(claimed_by, 0), resolved_at FROM reports WHERE id = ?`, reportID).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +81,66 @@ func TestSanctionsExpireAndStanding(t *testing.T) {
 	}
 	if err := s.Mute(ctx, a, mod.ID, g.ID, time.Time{}); !errors.Is(err, ErrNotMember) {
 		t.Fatalf("mute of a non-member: %v", err)
+	}
+}
+
+// TestConcurrentClaimsAndBans: two moderators claiming one report at once (on two nodes of
+// one PostgreSQL database, say) leave exactly one claimer, and a ban racing a join never
+// leaves the banned member inside.
+func TestConcurrentClaimsAndBans(t *testing.T) {
+	ctx := context.Background()
+	s := openChatStore(t)
+	m1, m2, ana := chatUser(t, s, "mod1"), chatUser(t, s, "mod2"), chatUser(t, s, "ana")
+	g, _ := s.GroupBySlug(ctx, "welcome")
+	for round := range 10 {
+		id, err := s.CreateReport(ctx, NewReport{ReporterID: m1.ID, SubjectID: ana.ID, GroupID: g.ID,
+			Reason: ReasonSpam, Note: fmt.Sprint("round ", round)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 2)
+		for _, m := range []User{m1, m2} {
+			go func() { errs <- s.ClaimReport(ctx, id, m.ID) }()
+		}
+		won := 0
+		for range 2 {
+			switch err := <-errs; {
+			case err == nil:
+				won++
+			case !errors.Is(err, ErrAlreadyClaimed):
+				t.Fatal(err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d moderators hold the claim, want 1", round, won)
+		}
+		if err := s.ResolveReport(ctx, id, m1.ID, OutcomeNoAction, ""); err != nil && !errors.Is(err, ErrAlreadyClaimed) {
+			t.Fatal(err)
+		}
+		if err := s.ResolveReport(ctx, id, m2.ID, OutcomeNoAction, ""); err != nil && !errors.Is(err, ErrAlreadyClaimed) && !errors.Is(err, ErrResolved) {
+			t.Fatal(err)
+		}
+	}
+
+	for round := range 10 {
+		g2, err := s.CreateGroup(ctx, GroupInput{Slug: fmt.Sprint("race-", round), Name: "Race", Visibility: Public}, m1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 2)
+		go func() { done <- s.Join(ctx, g2.ID, ana.ID) }()
+		go func() { done <- s.Ban(ctx, Action{ModeratorID: m1.ID, Reason: "r"}, ana.ID, g2.ID, time.Time{}) }()
+		for range 2 {
+			if err := <-done; err != nil && !errors.Is(err, ErrBanned) {
+				t.Fatal(err)
+			}
+		}
+		var in int
+		if err := s.w.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE group_id = ? AND user_id = ?`, g2.ID, ana.ID).Scan(&in); err != nil {
+			t.Fatal(err)
+		}
+		if in != 0 {
+			t.Fatalf("round %d: a banned member is in the group", round)
+		}
 	}
 }

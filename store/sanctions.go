@@ -347,6 +347,9 @@ func (s *Store) RemoveMember(ctx context.Context, a Action, userID, groupID int6
 // (zero: until lifted).
 func (s *Store) Ban(ctx context.Context, a Action, userID, groupID int64, until time.Time) error {
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, lockMember, userID); err != nil {
+			return err
+		}
 		if err := userExists(ctx, tx, userID); err != nil {
 			return err
 		}

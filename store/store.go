@@ -351,8 +351,21 @@ func (s *Store) Ping(ctx context.Context) error {
 // InTx runs fn in a write transaction on the single writer connection. The transaction
 // is rolled back if fn returns an error or panics, and committed otherwise. Its outcome
 // feeds WriteHealth.
+//
+// On PostgreSQL, where writers run side by side, a transaction the server ends as a
+// deadlock or serialization failure is run again, up to three times in all: fn must
+// therefore set, not append to, what it hands out.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	defer func() { s.health.record(s.now(), err) }()
+	for attempt := 1; ; attempt++ {
+		err = s.inTx(ctx, fn)
+		if !s.pg || attempt == 3 || !postgres.SerializationFailure(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

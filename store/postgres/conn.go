@@ -142,6 +142,14 @@ func rewrite(q string) string {
 		case ch == '\'':
 			inQuote = !inQuote // '' inside a literal toggles twice
 			b.WriteByte(ch)
+		case ch == '-' && !inQuote && i+1 < len(q) && q[i+1] == '-':
+			// A comment runs to the end of its line; an apostrophe in it is no quote.
+			end := strings.IndexByte(q[i:], '\n')
+			if end < 0 {
+				end = len(q) - i
+			}
+			b.WriteString(q[i : i+end])
+			i += end - 1
 		case ch == '?' && !inQuote:
 			j := i + 1
 			for j < len(q) && q[j] >= '0' && q[j] <= '9' {

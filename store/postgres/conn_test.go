@@ -8,6 +8,7 @@ func TestRewrite(t *testing.T) {
 		{`SELECT ?2, ?1, ?2`, `SELECT $2, $1, $2`},
 		{`SELECT ?1, ?`, `SELECT $1, $2`},
 		{`SELECT 'what?' || ?, 'it''s ?'`, `SELECT 'what?' || $1, 'it''s ?'`},
+		{"SELECT a -- the member's own\nFROM t WHERE x = ? -- a 'quoted ?' note\n AND y = ?", "SELECT a -- the member's own\nFROM t WHERE x = $1 -- a 'quoted ?' note\n AND y = $2"},
 		{`WHERE id = CAST(? AS INTEGER) AND h = CAST(? AS BLOB) AND n = CAST(? AS TEXT)`,
 			`WHERE id = CAST($1 AS BIGINT) AND h = CAST($2 AS BYTEA) AND n = CAST($3 AS TEXT)`},
 		{`WHERE id IN (SELECT value FROM json_each(CAST(?2 AS TEXT)))`,
