@@ -275,13 +275,18 @@ func (c *Committer) commit(batch []*postReq) {
 	var inserted []Message
 	var flagged []Change
 	var err error
+	bulk := c.s.pg // one INSERT for the whole batch; see writeBulk
 	for {
 		var failed *rowFailure
 		err = c.s.InTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			inserted, flagged, err = c.write(ctx, tx, batch, skip, results)
+			inserted, flagged, err = c.write(ctx, tx, batch, skip, results, bulk)
 			return err
 		})
+		if errors.Is(err, errBulkFallback) {
+			bulk = false // a resend or a failing row: write the batch again row by row
+			continue
+		}
 		if !errors.As(err, &failed) {
 			break
 		}
@@ -318,8 +323,14 @@ type rowFailure struct {
 
 func (f *rowFailure) Error() string { return f.err.Error() }
 
-// write inserts the batch's rows (but those marked skip) inside tx, filling results.
-func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool, results []postResult) (inserted []Message, flagged []Change, err error) {
+// errBulkFallback makes commit write the batch again row by row: the one INSERT of the
+// whole batch met a resend (a row ON CONFLICT skipped, which would leave its sequence
+// number unused) or failed, and only the row-by-row path tells which row and why.
+var errBulkFallback = errors.New("write the batch row by row")
+
+// write inserts the batch's rows (but those marked skip) inside tx, filling results. With
+// bulk (PostgreSQL only) every row goes into one INSERT statement; see insertBulk.
+func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool, results []postResult, bulk bool) (inserted []Message, flagged []Change, err error) {
 	insert, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.existing)
 	var standing *sql.Stmt
 	if c.mayPost != nil {
@@ -347,6 +358,13 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 	}
 	now := c.s.Now()
 	inserted = make([]Message, 0, len(batch))
+	var rows []int // bulk: the indexes in batch of the rows to insert, in sequence order
+	// Standing by actor: a member's several messages in one batch are decided once.
+	type decision struct {
+		name string
+		err  error
+	}
+	var decided map[Actor]decision
 	for i, r := range batch {
 		if skip[i] {
 			continue
@@ -354,19 +372,39 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		results[i] = postResult{}
 		nm := r.nm
 		if standing != nil {
-			st, err := c.s.standingTx(ctx, standing, Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID})
-			if err != nil {
-				return nil, nil, err
+			a := Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID}
+			d, ok := decided[a]
+			if !ok {
+				st, err := c.s.standingTx(ctx, standing, a)
+				if err != nil {
+					return nil, nil, err
+				}
+				d.name = nm.AuthorName
+				if d.err = c.mayPost(st); d.err == nil && st.User != nil {
+					d.name = st.User.DisplayName
+				}
+				if decided == nil {
+					decided = make(map[Actor]decision, len(batch))
+				}
+				decided[a] = d
 			}
-			if err := c.mayPost(st); err != nil {
-				results[i].err = fmt.Errorf("%w: %w", ErrRefused, err)
+			if d.err != nil {
+				results[i].err = fmt.Errorf("%w: %w", ErrRefused, d.err)
 				continue
 			}
-			if st.User != nil {
-				nm.AuthorName = st.User.DisplayName
-			}
+			nm.AuthorName = d.name
 		}
 		seq := seqs[nm.GroupID]
+		if bulk {
+			if seq < 0 {
+				return nil, nil, errBulkFallback // the group is gone: its rows fail one by one
+			}
+			batch[i].nm.AuthorName = nm.AuthorName
+			seqs[nm.GroupID] = seq + 1
+			rows = append(rows, i)
+			results[i].p = Posted{Message: Message{GroupID: nm.GroupID, Seq: seq + 1}}
+			continue
+		}
 		var id int64
 		err := insert.QueryRowContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held, nm.ResourceID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -399,6 +437,11 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		results[i].p = Posted{Message: m}
 		inserted = append(inserted, m)
 	}
+	if bulk && len(rows) > 0 {
+		if inserted, flagged, err = c.insertBulk(ctx, tx, batch, rows, results, now); err != nil {
+			return nil, nil, err
+		}
+	}
 	setSeq := tx.StmtContext(ctx, c.setSeq)
 	for _, g := range groups {
 		if seqs[g] < 0 {
@@ -407,6 +450,77 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		if _, err := setSeq.ExecContext(ctx, seqs[g], g); err != nil {
 			return nil, nil, fmt.Errorf("advance sequence: %w", err)
 		}
+	}
+	return inserted, flagged, nil
+}
+
+// insertBulkSQL writes a whole batch in one statement (PostgreSQL): one round trip, and one
+// firing of the statement-level trigger that moves groups.history_version, instead of one of
+// each per message.
+const insertBulkSQL = `
+	INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held, resource_id)
+	SELECT g, s, a, c, b, ?, w, h, NULLIF(r, 0)
+	FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]),
+	            CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS t(g, s, a, c, b, w, h, r)
+	ON CONFLICT (author_id, client_id) DO NOTHING
+	RETURNING id, group_id, seq`
+
+// insertBulk inserts batch[rows] (their sequence numbers already in results) with one
+// statement. Any row it did not insert (a resend) or any failure returns errBulkFallback:
+// the row-by-row path then answers each row on its own.
+func (c *Committer) insertBulk(ctx context.Context, tx *sql.Tx, batch []*postReq, rows []int, results []postResult, now time.Time) (inserted []Message, flagged []Change, err error) {
+	n := len(rows)
+	gs, ss, as, hs, rs := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	cs, bs, ws := make([]string, n), make([]string, n), make([]string, n)
+	type key struct{ group, seq int64 }
+	at := make(map[key]int, n)
+	for j, i := range rows {
+		nm := batch[i].nm
+		gs[j], ss[j], as[j], cs[j], bs[j], ws[j], rs[j] = nm.GroupID, results[i].p.Seq, nm.AuthorID, nm.ClientID, nm.Body, nm.ContentWarning, nm.ResourceID
+		if nm.Held {
+			hs[j] = 1
+		}
+		at[key{nm.GroupID, ss[j]}] = i
+	}
+	q, err := tx.QueryContext(ctx, insertBulkSQL, ms(now), gs, ss, as, cs, bs, ws, hs, rs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: insert messages: %w", errBulkFallback, err)
+	}
+	defer q.Close()
+	got := 0
+	for q.Next() {
+		var id int64
+		var k key
+		if err := q.Scan(&id, &k.group, &k.seq); err != nil {
+			return nil, nil, fmt.Errorf("%w: read inserted ids: %w", errBulkFallback, err)
+		}
+		i, ok := at[k]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: unexpected row %v", errBulkFallback, k)
+		}
+		results[i].p.ID = id
+		got++
+	}
+	if err := q.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%w: insert messages: %w", errBulkFallback, err)
+	}
+	if got != n {
+		return nil, nil, errBulkFallback // a resend among them
+	}
+	inserted = make([]Message, 0, n)
+	for _, i := range rows {
+		nm := batch[i].nm
+		m := Message{ID: results[i].p.ID, GroupID: nm.GroupID, Seq: results[i].p.Seq, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
+			ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held, ResourceID: nm.ResourceID}
+		if nm.Flagged {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
+				VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, m.ID, filterNote(nm.Held), ms(now)); err != nil {
+				return nil, nil, fmt.Errorf("file the word filter's report: %w", err)
+			}
+			flagged = append(flagged, Change{Kind: ChangeReport, GroupID: nm.GroupID})
+		}
+		results[i].p = Posted{Message: m}
+		inserted = append(inserted, m)
 	}
 	return inserted, flagged, nil
 }
