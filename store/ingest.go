@@ -346,8 +346,16 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 	}
 	slices.Sort(groups)
 	seqs := make(map[int64]int64, len(groups))
+	if c.s.pg {
+		if err := lockSeqsPG(ctx, tx, groups, seqs); err != nil {
+			return nil, nil, err
+		}
+	}
 	lockSeq := tx.StmtContext(ctx, c.lockSeq)
 	for _, g := range groups {
+		if c.s.pg {
+			break
+		}
 		var seq int64
 		if err := lockSeq.QueryRowContext(ctx, g).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
 			seq = -1 // the group is gone: its rows fail below on their own
@@ -442,6 +450,9 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 			return nil, nil, err
 		}
 	}
+	if c.s.pg {
+		return inserted, flagged, setSeqsPG(ctx, tx, groups, seqs)
+	}
 	setSeq := tx.StmtContext(ctx, c.setSeq)
 	for _, g := range groups {
 		if seqs[g] < 0 {
@@ -452,6 +463,50 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		}
 	}
 	return inserted, flagged, nil
+}
+
+// lockSeqsPG locks the rows of groups (sorted by id) and reads their last_seq into seqs,
+// with one statement on PostgreSQL: FOR UPDATE after ORDER BY takes the locks in id order,
+// so two nodes' committers never wait on each other in a cycle. A group that is gone gets
+// -1, and its rows fail on their own.
+func lockSeqsPG(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]int64) error {
+	for _, g := range groups {
+		seqs[g] = -1
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, last_seq FROM groups WHERE id = ANY(CAST(? AS BIGINT[])) ORDER BY id FOR UPDATE`, groups)
+	if err != nil {
+		return fmt.Errorf("load sequences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g, seq int64
+		if err := rows.Scan(&g, &seq); err != nil {
+			return fmt.Errorf("load sequences: %w", err)
+		}
+		seqs[g] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load sequences: %w", err)
+	}
+	return nil
+}
+
+// setSeqsPG writes the groups' new last_seq with one statement on PostgreSQL.
+func setSeqsPG(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]int64) error {
+	ids, vals := make([]int64, 0, len(groups)), make([]int64, 0, len(groups))
+	for _, g := range groups {
+		if seqs[g] >= 0 {
+			ids, vals = append(ids, g), append(vals, seqs[g])
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE groups SET last_seq = t.seq
+		FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS t(id, seq) WHERE groups.id = t.id`, ids, vals); err != nil {
+		return fmt.Errorf("advance sequences: %w", err)
+	}
+	return nil
 }
 
 // insertBulkSQL writes a whole batch in one statement (PostgreSQL): one round trip, and one
