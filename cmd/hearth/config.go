@@ -45,6 +45,7 @@ type Config struct {
 	CareWait       time.Duration // how long a care concern waits unclaimed before admins are alerted
 	ModBreakAfter  int           // handled reports in a day after which the queue suggests a break
 	NATSURL        string        // NATS server(s) shared by the nodes of a cluster; empty: one node
+	DatabaseURL    string        // postgres://... : the shared PostgreSQL store; empty: SQLite in DataDir
 	// Social are the login providers switched on by their HEARTH_<PROVIDER>_* variables.
 	Social []handlers.SocialProvider
 }
@@ -91,6 +92,7 @@ var options = []option{
 	{"chat-sockets-per-ip", "HEARTH_CHAT_SOCKETS_PER_IP", "100", "open chat sockets allowed per client IP; 0: no cap"},
 	{"care-concern-wait", "HEARTH_CARE_CONCERN_WAIT", "15m", "how long a care concern may wait unclaimed before every admin is alerted"},
 	{"mod-break-after", "HEARTH_MOD_BREAK_AFTER", "20", "reports a moderator handles in a day before the queue suggests a break"},
+	{"database-url", "HEARTH_DATABASE_URL", "", "PostgreSQL database shared by the nodes of a cluster, postgres://...; empty: SQLite in the data directory"},
 	{"nats-url", "HEARTH_NATS_URL", "", "NATS server(s) linking the Hearth nodes of a cluster, e.g. nats://nats:4222 (comma-separated); empty: one node"},
 	{"debug-addr", "HEARTH_DEBUG_ADDR", "", "loopback address (e.g. 127.0.0.1:6060) serving Go's pprof profiles; empty: off"},
 	// Social login: a provider is on when its client id and secret are set (README, "Social login").
@@ -237,6 +239,7 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 	if c.ModBreakAfter, err = strconv.Atoi(v("mod-break-after")); err != nil || c.ModBreakAfter < 1 {
 		errs = append(errs, fmt.Errorf("HEARTH_MOD_BREAK_AFTER %q: want a whole number, at least 1", v("mod-break-after")))
 	}
+	c.DatabaseURL = v("database-url")
 	if c.NATSURL = strings.TrimSpace(v("nats-url")); c.NATSURL != "" {
 		for _, s := range strings.Split(c.NATSURL, ",") {
 			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls") {

@@ -63,7 +63,7 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath(), Synchronous: cfg.Synchronous})
+	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath(), DatabaseURL: cfg.DatabaseURL, Synchronous: cfg.Synchronous})
 	if err != nil {
 		return err
 	}
