@@ -368,11 +368,13 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 	inserted = make([]Message, 0, len(batch))
 	var rows []int // bulk: the indexes in batch of the rows to insert, in sequence order
 	// Standing by actor: a member's several messages in one batch are decided once.
-	type decision struct {
-		name string
-		err  error
-	}
 	var decided map[Actor]decision
+	if standing != nil && c.s.pg {
+		// One query for every sender of the batch, not one round trip per sender.
+		if decided, err = c.decideAllPG(ctx, tx, batch, skip); err != nil {
+			return nil, nil, err
+		}
+	}
 	for i, r := range batch {
 		if skip[i] {
 			continue
@@ -507,6 +509,74 @@ func setSeqsPG(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]i
 		return fmt.Errorf("advance sequences: %w", err)
 	}
 	return nil
+}
+
+// decision is MayPost's answer for one sender, with the display name to show.
+type decision struct {
+	name string
+	err  error
+}
+
+// decideAllPG reads the Standing of every sender of the batch (but rows marked skip) with
+// one query inside tx (PostgreSQL) and asks MayPost for each.
+func (c *Committer) decideAllPG(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool) (map[Actor]decision, error) {
+	var actors []Actor
+	names := map[Actor]string{}
+	for i, r := range batch {
+		a := Actor{SessionID: r.nm.SessionID, UserID: r.nm.AuthorID, GroupID: r.nm.GroupID}
+		if _, ok := names[a]; !ok && !skip[i] {
+			names[a] = r.nm.AuthorName
+			actors = append(actors, a)
+		}
+	}
+	b := make([]byte, 0, len(actors)*24+2)
+	b = append(b, '[')
+	for i, a := range actors {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "[%d,%d,%d]", a.SessionID, a.UserID, a.GroupID)
+	}
+	b = append(b, ']')
+	now := c.s.Now()
+	rows, err := tx.QueryContext(ctx, standingManyPG, ms(now), string(b))
+	if err != nil {
+		return nil, fmt.Errorf("load standing of senders: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[Actor]decision, len(actors))
+	for rows.Next() {
+		k, st, err := scanStanding(rows, Actor{})
+		if err != nil {
+			return nil, fmt.Errorf("load standing of senders: %w", err)
+		}
+		if k < 0 || int(k) >= len(actors) {
+			return nil, fmt.Errorf("load standing of senders: row for unknown sender %d", k)
+		}
+		a := actors[k]
+		if st.User != nil {
+			st.User.ID = a.UserID
+		}
+		if st.Group != nil {
+			st.Group.ID = a.GroupID
+		}
+		if st.Membership != nil {
+			st.Membership.GroupID, st.Membership.UserID = a.GroupID, a.UserID
+		}
+		st.Now = now
+		d := decision{name: names[a]}
+		if d.err = c.mayPost(st); d.err == nil && st.User != nil {
+			d.name = st.User.DisplayName
+		}
+		out[a] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load standing of senders: %w", err)
+	}
+	if len(out) != len(actors) {
+		return nil, fmt.Errorf("load standing of senders: %d rows for %d senders", len(out), len(actors))
+	}
+	return out, nil
 }
 
 // insertBulkSQL writes a whole batch in one statement (PostgreSQL): one round trip, and one
