@@ -275,7 +275,7 @@ func (c *Committer) commit(batch []*postReq) {
 	var inserted []Message
 	var flagged []Change
 	var err error
-	bulk := c.s.pg // one INSERT for the whole batch; see writeBulk
+	bulk := c.s.pg // one INSERT for the whole batch; see insertBulk
 	for {
 		var failed *rowFailure
 		err = c.s.InTx(ctx, func(tx *sql.Tx) error {
@@ -350,19 +350,8 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		if err := lockSeqsPG(ctx, tx, groups, seqs); err != nil {
 			return nil, nil, err
 		}
-	}
-	lockSeq := tx.StmtContext(ctx, c.lockSeq)
-	for _, g := range groups {
-		if c.s.pg {
-			break
-		}
-		var seq int64
-		if err := lockSeq.QueryRowContext(ctx, g).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
-			seq = -1 // the group is gone: its rows fail below on their own
-		} else if err != nil {
-			return nil, nil, fmt.Errorf("load sequence: %w", err)
-		}
-		seqs[g] = seq
+	} else if err := c.lockSeqs(ctx, tx, groups, seqs); err != nil {
+		return nil, nil, err
 	}
 	now := c.s.Now()
 	inserted = make([]Message, 0, len(batch))
@@ -409,7 +398,7 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 			if seq < 0 {
 				return nil, nil, errBulkFallback // the group is gone: its rows fail one by one
 			}
-			batch[i].nm.AuthorName = nm.AuthorName
+			batch[i].nm.AuthorName = nm.AuthorName // the name to show, for insertBulk
 			seqs[nm.GroupID] = seq + 1
 			rows = append(rows, i)
 			results[i].p = Posted{Message: Message{GroupID: nm.GroupID, Seq: seq + 1}}
@@ -465,6 +454,21 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		}
 	}
 	return inserted, flagged, nil
+}
+
+// lockSeqs locks each group's row (in id order) by updating it and reads its last_seq.
+func (c *Committer) lockSeqs(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]int64) error {
+	lockSeq := tx.StmtContext(ctx, c.lockSeq)
+	for _, g := range groups {
+		var seq int64
+		if err := lockSeq.QueryRowContext(ctx, g).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+			seq = -1 // the group is gone: its rows fail below on their own
+		} else if err != nil {
+			return fmt.Errorf("load sequence: %w", err)
+		}
+		seqs[g] = seq
+	}
+	return nil
 }
 
 // lockSeqsPG locks the rows of groups (sorted by id) and reads their last_seq into seqs,

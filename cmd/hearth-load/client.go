@@ -157,7 +157,14 @@ func (c *client) read(ws *websocket.Conn) error {
 			}
 			if c.seen.set(n / groups) {
 				c.dups++
-				c.r.dups.Add(1)
+				if c.r.dups.Add(1) == 1 {
+					// The first duplicate's frame, once per run: what sent the message again.
+					frame := buf.Bytes()
+					if len(frame) > 600 {
+						frame = frame[:600]
+					}
+					fmt.Fprintf(c.r.progress, "[%-8s] first duplicate: message n=%d seq %d again on connection %d; its frame begins: %q\n", c.r.lane.Name(), n, seq, c.id, frame)
+				}
 				return
 			}
 			c.uniq++
