@@ -359,7 +359,9 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 	// Standing by actor: a member's several messages in one batch are decided once.
 	var decided map[Actor]decision
 	if standing != nil && c.s.pg {
-		// One query for every sender of the batch, not one round trip per sender.
+		// One query for every sender of the batch, not one round trip per sender. It stays
+		// after the group rows are locked: a membership change also writes the group's row
+		// (member_count), so it cannot commit between this read and the insert.
 		if decided, err = c.decideAllPG(ctx, tx, batch, skip); err != nil {
 			return nil, nil, err
 		}
