@@ -171,6 +171,14 @@ func (c *client) read(ws *websocket.Conn) error {
 			c.r.delivered.Add(1)
 			if from, to := c.r.measureFrom.Load(), c.r.measureTo.Load(); t >= from && t < to {
 				c.r.lat.Record(c.id, now.Sub(time.Unix(0, t)))
+				if c.r.multiNode { // the sender of message n, as publish picks it
+					sender := int(g)*c.r.perGroup + int((n/groups)%int64(c.r.perGroup))
+					if c.r.clients[sender].ep.Node == c.ep.Node {
+						c.r.latSame.Record(c.id, now.Sub(time.Unix(0, t)))
+					} else {
+						c.r.latOther.Record(c.id, now.Sub(time.Unix(0, t)))
+					}
+				}
 			}
 		})
 	}

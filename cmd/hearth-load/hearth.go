@@ -271,7 +271,8 @@ func (l *hearthLane) Provision(ctx context.Context, groups, perGroup int) ([]end
 				return nil, fmt.Errorf("join %s: %w", slug, err)
 			}
 			cookie := "hearth_session=" + token
-			base := l.nodes[len(eps)%len(l.nodes)].base // round robin over the nodes
+			node := len(eps) % len(l.nodes) // round robin over the nodes
+			base := l.nodes[node].base
 			ws := *base
 			ws.Scheme = strings.Replace(ws.Scheme, "http", "ws", 1)
 			eps = append(eps, endpoint{
@@ -280,6 +281,7 @@ func (l *hearthLane) Provision(ctx context.Context, groups, perGroup int) ([]end
 				Group:  g,
 				Page:   base.String() + "/groups/" + slug,
 				Cookie: cookie,
+				Node:   node,
 			})
 		}
 	}

@@ -91,6 +91,14 @@ func TestSmokeCluster(t *testing.T) {
 		if lane == "cluster" && !ph.DBMeasured {
 			t.Errorf("cluster: PostgreSQL's CPU not measured")
 		}
+		if lane == "cluster" && (ph.LatencySameNode == nil || ph.LatencyOtherNode == nil ||
+			ph.LatencySameNode.Count == 0 || ph.LatencyOtherNode.Count == 0 ||
+			ph.LatencySameNode.Count+ph.LatencyOtherNode.Count != ph.Latency.Count) {
+			t.Errorf("cluster: latency not split by node: same %+v, other %+v, all %d", ph.LatencySameNode, ph.LatencyOtherNode, ph.Latency.Count)
+		}
+		if lane == "hearth" && ph.LatencySameNode != nil {
+			t.Errorf("hearth: one node, yet a split latency")
+		}
 	}
 	if !strings.Contains(errOut.String(), "cluster/hearth") {
 		t.Errorf("table without the cluster/hearth column:\n%s", errOut.String())

@@ -28,6 +28,19 @@ func fan(f func(*phase) float64) func(Result) (float64, bool) {
 	}
 }
 
+// split is a percentile of one part of a multi-node lane's latency.
+func split(f func(*phase) *Percentiles, q int) func(Result) (float64, bool) {
+	return func(r Result) (float64, bool) {
+		if r.Fanout == nil || f(r.Fanout) == nil {
+			return 0, false
+		}
+		if q == 50 {
+			return f(r.Fanout).P50, true
+		}
+		return f(r.Fanout).P99, true
+	}
+}
+
 // dbFan is a fan-out figure of a lane whose database runs apart (the cluster's PostgreSQL).
 func dbFan(f func(*phase) float64) func(Result) (float64, bool) {
 	return func(r Result) (float64, bool) {
@@ -61,6 +74,10 @@ func metrics(mode string) []metric {
 			{"p95_ms", "latency p95 (ms)", "", -1, fan(func(p *phase) float64 { return p.Latency.P95 })},
 			{"p99_ms", "latency p99 (ms)", "<= 50", -1, fan(func(p *phase) float64 { return p.Latency.P99 })},
 			{"max_ms", "latency max (ms)", "", -1, fan(func(p *phase) float64 { return p.Latency.Max })},
+			{"same_node_p50_ms", "latency p50, sender on the same node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencySameNode }, 50)},
+			{"same_node_p99_ms", "latency p99, sender on the same node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencySameNode }, 99)},
+			{"other_node_p50_ms", "latency p50, sender on another node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencyOtherNode }, 50)},
+			{"other_node_p99_ms", "latency p99, sender on another node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencyOtherNode }, 99)},
 			{"send_lag_p50_ms", "tool send lag p50 (ms, part of latency)", "", -1, fan(func(p *phase) float64 { return p.SendLag.P50 })},
 			{"send_lag_p99_ms", "tool send lag p99 (ms, part of latency)", "", -1, fan(func(p *phase) float64 { return p.SendLag.P99 })},
 			{"lost", "lost", "0", -1, fan(func(p *phase) float64 { return float64(p.Lost) })},

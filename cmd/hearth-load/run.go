@@ -23,7 +23,11 @@ type runner struct {
 	dialers  []*websocket.Dialer
 	lat      *latencyRecorder
 	sendLag  *latencyRecorder // actual write time − intended send time: the tool's own delay
-	progress io.Writer
+	// With several server nodes: latency of deliveries whose sender is on the receiver's node,
+	// and of those that crossed the broker from another node.
+	latSame, latOther *latencyRecorder
+	multiNode         bool
+	progress          io.Writer
 
 	clients []*client
 	sent    []atomic.Int64 // per group: messages written to the server
@@ -45,6 +49,8 @@ func newRunner(l lane, run string, groups, perGroup, srcIPs int, progress io.Wri
 		dialers:  newDialers(srcIPs),
 		lat:      newLatencyRecorder(),
 		sendLag:  newLatencyRecorder(),
+		latSame:  newLatencyRecorder(),
+		latOther: newLatencyRecorder(),
 		progress: progress,
 		sent:     make([]atomic.Int64, groups),
 	}
@@ -68,6 +74,9 @@ func (r *runner) connect(ctx context.Context, eps []endpoint) error {
 	sem := make(chan struct{}, 64)
 	errs := make(chan error, len(eps))
 	r.clients = make([]*client, len(eps))
+	for _, ep := range eps {
+		r.multiNode = r.multiNode || ep.Node != 0
+	}
 	for i, ep := range eps {
 		c := &client{id: i, ep: ep, r: r, out: make(chan outMsg, 4096)}
 		r.clients[i] = c
@@ -116,10 +125,13 @@ type phase struct {
 	DeliveriesPerSec float64     `json:"deliveries_per_s"`
 	Latency          Percentiles `json:"latency"`
 	SendLag          Percentiles `json:"send_lag"` // how late the tool wrote messages; part of Latency
-	CPUSeconds       float64     `json:"server_cpu_s"`
-	CPUPerDelivUS    float64     `json:"server_cpu_us_per_delivery"`
-	ToolCPUSeconds   float64     `json:"tool_cpu_s"`
-	OtherCPUSeconds  float64     `json:"other_cpu_s"` // busy time of every other process on the machine
+	// Several nodes: Latency split by whether the sender was on the receiver's node.
+	LatencySameNode  *Percentiles `json:"latency_same_node,omitempty"`
+	LatencyOtherNode *Percentiles `json:"latency_other_node,omitempty"`
+	CPUSeconds       float64      `json:"server_cpu_s"`
+	CPUPerDelivUS    float64      `json:"server_cpu_us_per_delivery"`
+	ToolCPUSeconds   float64      `json:"tool_cpu_s"`
+	OtherCPUSeconds  float64      `json:"other_cpu_s"` // busy time of every other process on the machine
 	// The cluster lane's database: CPU of every PostgreSQL process on the machine (other
 	// users of that server included), apart from the server CPU above.
 	DBMeasured    bool    `json:"database_measured,omitempty"`
@@ -151,6 +163,8 @@ func dbCPU(l databaseLane) (float64, bool) {
 func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain time.Duration, n0 int64) (phase, int64) {
 	r.lat.Reset()
 	r.sendLag.Reset()
+	r.latSame.Reset()
+	r.latOther.Reset()
 	pids := r.lane.Pids()
 	start := time.Now().Add(20 * time.Millisecond)
 	from, to := start.Add(warm), start.Add(dur)
@@ -259,6 +273,10 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	}
 	ph.Latency = summarize(r.lat.Total())
 	ph.SendLag = summarize(r.sendLag.Total())
+	if r.multiNode {
+		same, other := summarize(r.latSame.Total()), summarize(r.latOther.Total())
+		ph.LatencySameNode, ph.LatencyOtherNode = &same, &other
+	}
 	ph.Lost = r.expected() - r.delivered.Load()
 	ph.Dups = r.dups.Load()
 	return ph, n0 + n
