@@ -275,13 +275,18 @@ func (c *Committer) commit(batch []*postReq) {
 	var inserted []Message
 	var flagged []Change
 	var err error
+	bulk := c.s.pg // one INSERT for the whole batch; see insertBulk
 	for {
 		var failed *rowFailure
 		err = c.s.InTx(ctx, func(tx *sql.Tx) error {
 			var err error
-			inserted, flagged, err = c.write(ctx, tx, batch, skip, results)
+			inserted, flagged, err = c.write(ctx, tx, batch, skip, results, bulk)
 			return err
 		})
+		if errors.Is(err, errBulkFallback) {
+			bulk = false // a resend or a failing row: write the batch again row by row
+			continue
+		}
 		if !errors.As(err, &failed) {
 			break
 		}
@@ -318,8 +323,14 @@ type rowFailure struct {
 
 func (f *rowFailure) Error() string { return f.err.Error() }
 
-// write inserts the batch's rows (but those marked skip) inside tx, filling results.
-func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool, results []postResult) (inserted []Message, flagged []Change, err error) {
+// errBulkFallback makes commit write the batch again row by row: the one INSERT of the
+// whole batch met a resend (a row ON CONFLICT skipped, which would leave its sequence
+// number unused) or failed, and only the row-by-row path tells which row and why.
+var errBulkFallback = errors.New("write the batch row by row")
+
+// write inserts the batch's rows (but those marked skip) inside tx, filling results. With
+// bulk (PostgreSQL only) every row goes into one INSERT statement; see insertBulk.
+func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool, results []postResult, bulk bool) (inserted []Message, flagged []Change, err error) {
 	insert, existing := tx.StmtContext(ctx, c.insert), tx.StmtContext(ctx, c.existing)
 	var standing *sql.Stmt
 	if c.mayPost != nil {
@@ -335,18 +346,26 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 	}
 	slices.Sort(groups)
 	seqs := make(map[int64]int64, len(groups))
-	lockSeq := tx.StmtContext(ctx, c.lockSeq)
-	for _, g := range groups {
-		var seq int64
-		if err := lockSeq.QueryRowContext(ctx, g).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
-			seq = -1 // the group is gone: its rows fail below on their own
-		} else if err != nil {
-			return nil, nil, fmt.Errorf("load sequence: %w", err)
+	if c.s.pg {
+		if err := lockSeqsPG(ctx, tx, groups, seqs); err != nil {
+			return nil, nil, err
 		}
-		seqs[g] = seq
+	} else if err := c.lockSeqs(ctx, tx, groups, seqs); err != nil {
+		return nil, nil, err
 	}
 	now := c.s.Now()
 	inserted = make([]Message, 0, len(batch))
+	var rows []int // bulk: the indexes in batch of the rows to insert, in sequence order
+	// Standing by actor: a member's several messages in one batch are decided once.
+	var decided map[Actor]decision
+	if standing != nil && c.s.pg {
+		// One query for every sender of the batch, not one round trip per sender. It stays
+		// after the group rows are locked: a membership change also writes the group's row
+		// (member_count), so it cannot commit between this read and the insert.
+		if decided, err = c.decideAllPG(ctx, tx, batch, skip); err != nil {
+			return nil, nil, err
+		}
+	}
 	for i, r := range batch {
 		if skip[i] {
 			continue
@@ -354,19 +373,39 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		results[i] = postResult{}
 		nm := r.nm
 		if standing != nil {
-			st, err := c.s.standingTx(ctx, standing, Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID})
-			if err != nil {
-				return nil, nil, err
+			a := Actor{SessionID: nm.SessionID, UserID: nm.AuthorID, GroupID: nm.GroupID}
+			d, ok := decided[a]
+			if !ok {
+				st, err := c.s.standingTx(ctx, standing, a)
+				if err != nil {
+					return nil, nil, err
+				}
+				d.name = nm.AuthorName
+				if d.err = c.mayPost(st); d.err == nil && st.User != nil {
+					d.name = st.User.DisplayName
+				}
+				if decided == nil {
+					decided = make(map[Actor]decision, len(batch))
+				}
+				decided[a] = d
 			}
-			if err := c.mayPost(st); err != nil {
-				results[i].err = fmt.Errorf("%w: %w", ErrRefused, err)
+			if d.err != nil {
+				results[i].err = fmt.Errorf("%w: %w", ErrRefused, d.err)
 				continue
 			}
-			if st.User != nil {
-				nm.AuthorName = st.User.DisplayName
-			}
+			nm.AuthorName = d.name
 		}
 		seq := seqs[nm.GroupID]
+		if bulk {
+			if seq < 0 {
+				return nil, nil, errBulkFallback // the group is gone: its rows fail one by one
+			}
+			batch[i].nm.AuthorName = nm.AuthorName // the name to show, for insertBulk
+			seqs[nm.GroupID] = seq + 1
+			rows = append(rows, i)
+			results[i].p = Posted{Message: Message{GroupID: nm.GroupID, Seq: seq + 1}}
+			continue
+		}
 		var id int64
 		err := insert.QueryRowContext(ctx, nm.GroupID, seq+1, nm.AuthorID, nm.ClientID, nm.Body, ms(now), nm.ContentWarning, nm.Held, nm.ResourceID).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -399,6 +438,14 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		results[i].p = Posted{Message: m}
 		inserted = append(inserted, m)
 	}
+	if bulk && len(rows) > 0 {
+		if inserted, flagged, err = c.insertBulk(ctx, tx, batch, rows, results, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.s.pg {
+		return inserted, flagged, setSeqsPG(ctx, tx, groups, seqs)
+	}
 	setSeq := tx.StmtContext(ctx, c.setSeq)
 	for _, g := range groups {
 		if seqs[g] < 0 {
@@ -407,6 +454,204 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		if _, err := setSeq.ExecContext(ctx, seqs[g], g); err != nil {
 			return nil, nil, fmt.Errorf("advance sequence: %w", err)
 		}
+	}
+	return inserted, flagged, nil
+}
+
+// lockSeqs locks each group's row (in id order) by updating it and reads its last_seq.
+func (c *Committer) lockSeqs(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]int64) error {
+	lockSeq := tx.StmtContext(ctx, c.lockSeq)
+	for _, g := range groups {
+		var seq int64
+		if err := lockSeq.QueryRowContext(ctx, g).Scan(&seq); errors.Is(err, sql.ErrNoRows) {
+			seq = -1 // the group is gone: its rows fail below on their own
+		} else if err != nil {
+			return fmt.Errorf("load sequence: %w", err)
+		}
+		seqs[g] = seq
+	}
+	return nil
+}
+
+// lockSeqsPG locks the rows of groups (sorted by id) and reads their last_seq into seqs,
+// with one statement on PostgreSQL: FOR UPDATE after ORDER BY takes the locks in id order,
+// so two nodes' committers never wait on each other in a cycle. A group that is gone gets
+// -1, and its rows fail on their own.
+func lockSeqsPG(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]int64) error {
+	for _, g := range groups {
+		seqs[g] = -1
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, last_seq FROM groups WHERE id = ANY(CAST(? AS BIGINT[])) ORDER BY id FOR UPDATE`, groups)
+	if err != nil {
+		return fmt.Errorf("load sequences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g, seq int64
+		if err := rows.Scan(&g, &seq); err != nil {
+			return fmt.Errorf("load sequences: %w", err)
+		}
+		seqs[g] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load sequences: %w", err)
+	}
+	return nil
+}
+
+// setSeqsPG writes the groups' new last_seq with one statement on PostgreSQL.
+func setSeqsPG(ctx context.Context, tx *sql.Tx, groups []int64, seqs map[int64]int64) error {
+	ids, vals := make([]int64, 0, len(groups)), make([]int64, 0, len(groups))
+	for _, g := range groups {
+		if seqs[g] >= 0 {
+			ids, vals = append(ids, g), append(vals, seqs[g])
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE groups SET last_seq = t.seq
+		FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS t(id, seq) WHERE groups.id = t.id`, ids, vals); err != nil {
+		return fmt.Errorf("advance sequences: %w", err)
+	}
+	return nil
+}
+
+// decision is MayPost's answer for one sender, with the display name to show.
+type decision struct {
+	name string
+	err  error
+}
+
+// decideAllPG reads the Standing of every sender of the batch (but rows marked skip) with
+// one query inside tx (PostgreSQL) and asks MayPost for each.
+func (c *Committer) decideAllPG(ctx context.Context, tx *sql.Tx, batch []*postReq, skip []bool) (map[Actor]decision, error) {
+	var actors []Actor
+	names := map[Actor]string{}
+	for i, r := range batch {
+		a := Actor{SessionID: r.nm.SessionID, UserID: r.nm.AuthorID, GroupID: r.nm.GroupID}
+		if _, ok := names[a]; !ok && !skip[i] {
+			names[a] = r.nm.AuthorName
+			actors = append(actors, a)
+		}
+	}
+	b := make([]byte, 0, len(actors)*24+2)
+	b = append(b, '[')
+	for i, a := range actors {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "[%d,%d,%d]", a.SessionID, a.UserID, a.GroupID)
+	}
+	b = append(b, ']')
+	now := c.s.Now()
+	rows, err := tx.QueryContext(ctx, standingManyPG, ms(now), string(b))
+	if err != nil {
+		return nil, fmt.Errorf("load standing of senders: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[Actor]decision, len(actors))
+	for rows.Next() {
+		k, st, err := scanStanding(rows, Actor{})
+		if err != nil {
+			return nil, fmt.Errorf("load standing of senders: %w", err)
+		}
+		if k < 0 || int(k) >= len(actors) {
+			return nil, fmt.Errorf("load standing of senders: row for unknown sender %d", k)
+		}
+		a := actors[k]
+		if st.User != nil {
+			st.User.ID = a.UserID
+		}
+		if st.Group != nil {
+			st.Group.ID = a.GroupID
+		}
+		if st.Membership != nil {
+			st.Membership.GroupID, st.Membership.UserID = a.GroupID, a.UserID
+		}
+		st.Now = now
+		d := decision{name: names[a]}
+		if d.err = c.mayPost(st); d.err == nil && st.User != nil {
+			d.name = st.User.DisplayName
+		}
+		out[a] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load standing of senders: %w", err)
+	}
+	if len(out) != len(actors) {
+		return nil, fmt.Errorf("load standing of senders: %d rows for %d senders", len(out), len(actors))
+	}
+	return out, nil
+}
+
+// insertBulkSQL writes a whole batch in one statement (PostgreSQL): one round trip, and one
+// firing of the statement-level trigger that moves groups.history_version, instead of one of
+// each per message.
+const insertBulkSQL = `
+	INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held, resource_id)
+	SELECT g, s, a, c, b, ?, w, h, NULLIF(r, 0)
+	FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]),
+	            CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS t(g, s, a, c, b, w, h, r)
+	ON CONFLICT (author_id, client_id) DO NOTHING
+	RETURNING id, group_id, seq`
+
+// insertBulk inserts batch[rows] (their sequence numbers already in results) with one
+// statement. Any row it did not insert (a resend) or any failure returns errBulkFallback:
+// the row-by-row path then answers each row on its own.
+func (c *Committer) insertBulk(ctx context.Context, tx *sql.Tx, batch []*postReq, rows []int, results []postResult, now time.Time) (inserted []Message, flagged []Change, err error) {
+	n := len(rows)
+	gs, ss, as, hs, rs := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	cs, bs, ws := make([]string, n), make([]string, n), make([]string, n)
+	type key struct{ group, seq int64 }
+	at := make(map[key]int, n)
+	for j, i := range rows {
+		nm := batch[i].nm
+		gs[j], ss[j], as[j], cs[j], bs[j], ws[j], rs[j] = nm.GroupID, results[i].p.Seq, nm.AuthorID, nm.ClientID, nm.Body, nm.ContentWarning, nm.ResourceID
+		if nm.Held {
+			hs[j] = 1
+		}
+		at[key{nm.GroupID, ss[j]}] = i
+	}
+	q, err := tx.QueryContext(ctx, insertBulkSQL, ms(now), gs, ss, as, cs, bs, ws, hs, rs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: insert messages: %w", errBulkFallback, err)
+	}
+	defer q.Close()
+	got := 0
+	for q.Next() {
+		var id int64
+		var k key
+		if err := q.Scan(&id, &k.group, &k.seq); err != nil {
+			return nil, nil, fmt.Errorf("%w: read inserted ids: %w", errBulkFallback, err)
+		}
+		i, ok := at[k]
+		if !ok {
+			return nil, nil, fmt.Errorf("%w: unexpected row %v", errBulkFallback, k)
+		}
+		results[i].p.ID = id
+		got++
+	}
+	if err := q.Err(); err != nil {
+		return nil, nil, fmt.Errorf("%w: insert messages: %w", errBulkFallback, err)
+	}
+	if got != n {
+		return nil, nil, errBulkFallback // a resend among them
+	}
+	inserted = make([]Message, 0, n)
+	for _, i := range rows {
+		nm := batch[i].nm
+		m := Message{ID: results[i].p.ID, GroupID: nm.GroupID, Seq: results[i].p.Seq, AuthorID: nm.AuthorID, AuthorName: nm.AuthorName,
+			ClientID: nm.ClientID, Body: nm.Body, CreatedAt: fromMS(ms(now)), ContentWarning: nm.ContentWarning, Held: nm.Held, ResourceID: nm.ResourceID}
+		if nm.Flagged {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reports (reporter_id, subject_id, group_id, message_id, reason, note, created_at)
+				VALUES (NULL, ?, ?, ?, 'other', ?, ?)`, nm.AuthorID, nm.GroupID, m.ID, filterNote(nm.Held), ms(now)); err != nil {
+				return nil, nil, fmt.Errorf("file the word filter's report: %w", err)
+			}
+			flagged = append(flagged, Change{Kind: ChangeReport, GroupID: nm.GroupID})
+		}
+		results[i].p = Posted{Message: m}
+		inserted = append(inserted, m)
 	}
 	return inserted, flagged, nil
 }

@@ -157,13 +157,28 @@ func (c *client) read(ws *websocket.Conn) error {
 			}
 			if c.seen.set(n / groups) {
 				c.dups++
-				c.r.dups.Add(1)
+				if c.r.dups.Add(1) == 1 {
+					// The first duplicate's frame, once per run: what sent the message again.
+					frame := buf.Bytes()
+					if len(frame) > 600 {
+						frame = frame[:600]
+					}
+					fmt.Fprintf(c.r.progress, "[%-8s] first duplicate: message n=%d seq %d again on connection %d; its frame begins: %q\n", c.r.lane.Name(), n, seq, c.id, frame)
+				}
 				return
 			}
 			c.uniq++
 			c.r.delivered.Add(1)
 			if from, to := c.r.measureFrom.Load(), c.r.measureTo.Load(); t >= from && t < to {
 				c.r.lat.Record(c.id, now.Sub(time.Unix(0, t)))
+				if c.r.multiNode { // the sender of message n, as publish picks it
+					sender := int(g)*c.r.perGroup + int((n/groups)%int64(c.r.perGroup))
+					if c.r.clients[sender].ep.Node == c.ep.Node {
+						c.r.latSame.Record(c.id, now.Sub(time.Unix(0, t)))
+					} else {
+						c.r.latOther.Record(c.id, now.Sub(time.Unix(0, t)))
+					}
+				}
 			}
 		})
 	}

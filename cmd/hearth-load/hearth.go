@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,41 +17,71 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for making the cluster's database
+
 	"github.com/hearth-community/hearth/store"
 )
 
 // hearthLane drives Hearth. It starts `hearth serve` on a free loopback port with a fresh
 // data directory (or attaches to a running one), then makes members, sessions, groups and
-// memberships directly in the server's SQLite file (WAL lets a second process write
-// beside the server), which takes seconds for 10,000 members where sign-up through the web
-// would take minutes of password hashing.
+// memberships directly in the server's database (on SQLite, WAL lets a second process
+// write beside the server), which takes seconds for 10,000 members where sign-up through
+// the web would take minutes of password hashing.
+//
+// The cluster lane is the same with several nodes: a fresh PostgreSQL database made from
+// -database-url (an administrator's URL), a NATS server (-nats-url, or one the tool starts)
+// and -nodes `hearth serve` processes on both. Connection i goes to node i mod nodes, so
+// every group has members on every node and each message crosses the broker.
 type hearthLane struct {
-	cfg  config
-	work string
-	run  string
+	cfg     config
+	name    string // "hearth" or "cluster"
+	work    string
+	run     string
+	nodes   []*hearthNode
+	data    string // SQLite: the data directory of the (one) node
+	dbURL   string // PostgreSQL: the database the nodes share
+	dropDB  func() error
+	nats    *proc
+	natsURL string
+}
+
+// hearthNode is one Hearth process.
+type hearthNode struct {
 	base *url.URL
-	data string
 	pid  int
 	proc *proc
 	dbg  string // pprof base URL when the tool started the server with -profile
 }
 
-const hearthPkg = "github.com/hearth-community/hearth/cmd/hearth"
+const (
+	hearthPkg = "github.com/hearth-community/hearth/cmd/hearth"
+	natsPkg   = "github.com/nats-io/nats-server/v2"
+)
 
-func newHearthLane(cfg config, work, run string) lane {
-	return &hearthLane{cfg: cfg, work: work, run: run}
+func newHearthLane(cfg config, name, work, run string) lane {
+	return &hearthLane{cfg: cfg, name: name, work: work, run: run}
 }
 
-func (l *hearthLane) Name() string { return "hearth" }
+func (l *hearthLane) Name() string { return l.name }
+
+func (l *hearthLane) cluster() bool { return l.name == "cluster" }
 
 func (l *hearthLane) Start(ctx context.Context) error {
-	if l.cfg.HearthURL != "" {
-		u, err := url.Parse(l.cfg.HearthURL)
-		if err != nil {
-			return err
+	if len(l.cfg.HearthURLs) > 0 {
+		for i, raw := range l.cfg.HearthURLs {
+			u, err := url.Parse(raw)
+			if err != nil {
+				return err
+			}
+			l.nodes = append(l.nodes, &hearthNode{base: u, pid: l.cfg.HearthPIDs[i]})
 		}
-		l.base, l.data, l.pid = u, l.cfg.HearthData, l.cfg.HearthPID
-		return l.waitHealthy(ctx, 10*time.Second)
+		l.data, l.dbURL = l.cfg.HearthData, l.cfg.DatabaseURL
+		for _, n := range l.nodes {
+			if err := l.waitHealthy(ctx, n, 10*time.Second); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	bin := l.cfg.HearthBin
 	if bin == "" {
@@ -58,51 +90,130 @@ func (l *hearthLane) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	count := 1
+	var shared []string
+	if l.cluster() {
+		count = l.cfg.Nodes
+		if err := l.startShared(ctx); err != nil {
+			return err
+		}
+		shared = []string{"HEARTH_DATABASE_URL=" + l.dbURL, "HEARTH_NATS_URL=" + l.natsURL}
+	}
+	for i := range count {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		n := &hearthNode{base: &url.URL{Scheme: "http", Host: addr}}
+		data := filepath.Join(l.work, fmt.Sprintf("data-%d", i))
+		if !l.cluster() {
+			data = filepath.Join(l.work, "data")
+			l.data = data
+		}
+		env := []string{"HEARTH_ADDR=" + addr, "HEARTH_DATA=" + data, "HEARTH_BASE_URL=" + n.base.String()}
+		// The benchmark layout has each member send 2 msg/s, over the default limit of 1/s;
+		// the limiter still runs and costs what it costs. -hearth-env can set it back.
+		// Every member of the load connects from 127.0.0.1: lift the per-IP socket cap.
+		env = append(env, "HEARTH_CHAT_SEND_RATE=1000", "HEARTH_CHAT_SEND_BURST=1000", "HEARTH_CHAT_SOCKETS_PER_IP=0")
+		env = append(env, shared...)
+		if l.cfg.HearthSync != "" {
+			env = append(env, "HEARTH_SYNCHRONOUS="+l.cfg.HearthSync)
+		}
+		if l.cfg.Profile != "" && i == 0 { // the first node's profile
+			dport, err := freePort()
+			if err != nil {
+				return err
+			}
+			daddr := "127.0.0.1:" + strconv.Itoa(dport)
+			env = append(env, "HEARTH_DEBUG_ADDR="+daddr)
+			n.dbg = "http://" + daddr
+		}
+		env = append(env, l.cfg.HearthEnv...)
+		p, err := startProc(bin, []string{"serve"}, env, l.work, filepath.Join(l.work, fmt.Sprintf("hearth-%d.log", i)))
+		if err != nil {
+			return err
+		}
+		n.proc, n.pid = p, p.cmd.Process.Pid
+		l.nodes = append(l.nodes, n)
+	}
+	// The nodes start together (on PostgreSQL they migrate once, under a lock).
+	for _, n := range l.nodes {
+		if err := l.waitHealthy(ctx, n, 30*time.Second); err != nil {
+			if e := n.proc.exited(); e != nil {
+				return e
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// startShared makes the cluster's fresh database and starts (or finds) its NATS server.
+func (l *hearthLane) startShared(ctx context.Context) error {
+	dbURL, drop, err := createDatabase(ctx, l.cfg.DatabaseURL, "load_"+l.run)
+	if err != nil {
+		return err
+	}
+	l.dbURL, l.dropDB = dbURL, drop
+	if l.cfg.NATSURL != "" {
+		l.natsURL = l.cfg.NATSURL
+		return nil
+	}
+	bin := l.cfg.NATSBin
+	if bin == "" {
+		if bin, err = goBuild(ctx, natsPkg, l.work, "nats-server"); err != nil {
+			return err
+		}
+	}
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	l.base = &url.URL{Scheme: "http", Host: addr}
-	l.data = filepath.Join(l.work, "data")
-	env := []string{"HEARTH_ADDR=" + addr, "HEARTH_DATA=" + l.data, "HEARTH_BASE_URL=" + l.base.String()}
-	// The benchmark layout has each member send 2 msg/s, over the default limit of 1/s;
-	// the limiter still runs and costs what it costs. -hearth-env can set it back.
-	// Every member of the load connects from 127.0.0.1: lift the per-IP socket cap.
-	env = append(env, "HEARTH_CHAT_SEND_RATE=1000", "HEARTH_CHAT_SEND_BURST=1000", "HEARTH_CHAT_SOCKETS_PER_IP=0")
-	if l.cfg.HearthSync != "" {
-		env = append(env, "HEARTH_SYNCHRONOUS="+l.cfg.HearthSync)
+	if l.nats, err = startProc(bin, []string{"-a", "127.0.0.1", "-p", strconv.Itoa(port)}, nil, l.work, filepath.Join(l.work, "nats.log")); err != nil {
+		return err
 	}
-	if l.cfg.Profile != "" {
-		dport, err := freePort()
-		if err != nil {
-			return err
-		}
-		daddr := "127.0.0.1:" + strconv.Itoa(dport)
-		env = append(env, "HEARTH_DEBUG_ADDR="+daddr)
-		l.dbg = "http://" + daddr
+	l.natsURL = "nats://" + addr
+	return waitTCP(ctx, addr, 10*time.Second)
+}
+
+// createDatabase makes database name on the PostgreSQL server of adminURL and returns its
+// URL and a func that drops it.
+func createDatabase(ctx context.Context, adminURL, name string) (string, func() error, error) {
+	u, err := url.Parse(adminURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", nil, fmt.Errorf("-database-url %q: want postgres://... (an administrator's URL)", adminURL)
 	}
-	env = append(env, l.cfg.HearthEnv...)
-	p, err := startProc(bin, []string{"serve"}, env, l.work, filepath.Join(l.work, "hearth.log"))
+	if err := checkLoopback("http://" + u.Host); err != nil {
+		return "", nil, err
+	}
+	db, err := sql.Open("pgx", adminURL)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	l.proc, l.pid = p, p.cmd.Process.Pid
-	if err := l.waitHealthy(ctx, 30*time.Second); err != nil {
-		if e := p.exited(); e != nil {
-			return e
+	if _, err := db.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u.Path = "/" + name
+	return u.String(), func() error {
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := db.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			return fmt.Errorf("drop database %s: %w", name, err)
 		}
-		return err
-	}
-	return nil
+		return nil
+	}, nil
 }
 
 // waitHealthy polls /healthz, which answers once the server has migrated and listens.
-func (l *hearthLane) waitHealthy(ctx context.Context, limit time.Duration) error {
+func (l *hearthLane) waitHealthy(ctx context.Context, n *hearthNode, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	hc := &http.Client{Timeout: time.Second}
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, l.base.String()+"/healthz", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n.base.String()+"/healthz", nil)
 		resp, err := hc.Do(req)
 		if err == nil {
 			resp.Body.Close()
@@ -111,10 +222,10 @@ func (l *hearthLane) waitHealthy(ctx context.Context, limit time.Duration) error
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("hearth at %s not healthy after %s (%v)", l.base, limit, err)
+			return fmt.Errorf("hearth at %s not healthy after %s (%v)", n.base, limit, err)
 		}
-		if l.proc != nil {
-			if e := l.proc.exited(); e != nil {
+		if n.proc != nil {
+			if e := n.proc.exited(); e != nil {
 				return e
 			}
 		}
@@ -127,7 +238,7 @@ func (l *hearthLane) waitHealthy(ctx context.Context, limit time.Duration) error
 }
 
 func (l *hearthLane) Provision(ctx context.Context, groups, perGroup int) ([]endpoint, error) {
-	st, err := store.Open(ctx, store.Options{Path: filepath.Join(l.data, "hearth.db")})
+	st, err := store.Open(ctx, store.Options{Path: filepath.Join(l.data, "hearth.db"), DatabaseURL: l.dbURL})
 	if err != nil {
 		return nil, err
 	}
@@ -160,24 +271,47 @@ func (l *hearthLane) Provision(ctx context.Context, groups, perGroup int) ([]end
 				return nil, fmt.Errorf("join %s: %w", slug, err)
 			}
 			cookie := "hearth_session=" + token
-			ws := *l.base
+			node := len(eps) % len(l.nodes) // round robin over the nodes
+			base := l.nodes[node].base
+			ws := *base
 			ws.Scheme = strings.Replace(ws.Scheme, "http", "ws", 1)
 			eps = append(eps, endpoint{
 				URL:    ws.String() + "/groups/" + slug + "/ws",
-				Header: http.Header{"Origin": {l.base.String()}, "Cookie": {cookie}},
+				Header: http.Header{"Origin": {base.String()}, "Cookie": {cookie}},
 				Group:  g,
-				Page:   l.base.String() + "/groups/" + slug,
+				Page:   base.String() + "/groups/" + slug,
 				Cookie: cookie,
+				Node:   node,
 			})
 		}
 	}
 	return eps, nil
 }
 
-// DebugURL is where the server serves pprof, if it does.
-func (l *hearthLane) DebugURL() string { return l.dbg }
+// DebugURL is where the (first) server serves pprof, if it does.
+func (l *hearthLane) DebugURL() string { return l.nodes[0].dbg }
 
-func (l *hearthLane) Pids() []int { return []int{l.pid} }
+// Pids are the Hearth nodes and the NATS server the tool started: the cluster's cost. The
+// database server's is apart (DatabaseCPU).
+func (l *hearthLane) Pids() []int {
+	var pids []int
+	for _, n := range l.nodes {
+		pids = append(pids, n.pid)
+	}
+	if l.nats != nil {
+		pids = append(pids, l.nats.cmd.Process.Pid)
+	}
+	return pids
+}
+
+// DatabaseCPU is the CPU time of every PostgreSQL process on the machine so far, or false
+// on SQLite (whose work is inside the Hearth process).
+func (l *hearthLane) DatabaseCPU() (float64, bool) {
+	if l.dbURL == "" {
+		return 0, false
+	}
+	return commandCPU("postgres"), true
+}
 
 // Encode builds the JSON frame the htmx ws extension sends for the chat form.
 func (l *hearthLane) Encode(dst []byte, body, clientID string) []byte {
@@ -212,4 +346,17 @@ var dataSeq = []byte(`data-seq="`)
 
 func (l *hearthLane) Resumes() bool { return true }
 
-func (l *hearthLane) Stop() error { return l.proc.stop() }
+// Stop ends the nodes, then NATS, then drops the cluster's database.
+func (l *hearthLane) Stop() error {
+	var errs []error
+	for _, n := range l.nodes {
+		if n.proc != nil {
+			errs = append(errs, n.proc.stop())
+		}
+	}
+	errs = append(errs, l.nats.stop())
+	if l.dropDB != nil {
+		errs = append(errs, l.dropDB())
+	}
+	return errors.Join(errs...)
+}

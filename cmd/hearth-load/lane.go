@@ -45,6 +45,7 @@ type endpoint struct {
 	Group  int
 	Page   string // http:// URL of the group page (Hearth only)
 	Cookie string // Cookie header value (Hearth only)
+	Node   int    // which server node it connects to (the cluster lane has several)
 }
 
 // body formats a message body: the intended send time, the message number and the run id,

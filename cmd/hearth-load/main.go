@@ -15,6 +15,11 @@
 //
 // By default the tool builds and starts its own servers on free loopback ports with fresh
 // data directories; -hearth-url/-hearth-pid/-hearth-data attach to a running Hearth instead.
+//
+// The cluster lane (-lane cluster, or -lane hearth,cluster beside one node on SQLite) starts
+// -nodes Hearth processes on a fresh database of the PostgreSQL server at -database-url and
+// a NATS server (or uses -nats-url), and spreads the connections round robin over the nodes;
+// -hearth-url repeated with -hearth-pid and -database-url attaches to running nodes.
 // Raise the file limit for big runs (`ulimit -n 65536`): every connection is a file
 // descriptor in the tool and one in the server; the tool lifts its soft limit to the hard
 // one and servers it starts inherit that.
@@ -34,6 +39,8 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -66,10 +73,17 @@ type config struct {
 	PageDuration time.Duration
 	History      int
 
-	HearthBin   string
-	HearthURL   string
-	HearthPID   int
-	HearthData  string
+	HearthBin  string
+	HearthURLs []string
+	HearthPIDs []int
+	HearthData string
+	// The cluster lane: Nodes Hearth processes on the PostgreSQL server of DatabaseURL (a
+	// fresh database per run) and NATSURL's NATS server (or one the tool starts from NATSBin).
+	// With -hearth-url, DatabaseURL is the running nodes' database.
+	Nodes       int
+	DatabaseURL string
+	NATSURL     string
+	NATSBin     string
 	HearthSync  string
 	HearthEnv   []string
 	BaselineBin string
@@ -87,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("hearth-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	lanes := fs.String("lane", "both", "system under test: hearth, baseline or both")
+	lanes := fs.String("lane", "both", "systems under test, comma-separated: hearth (one node on SQLite), baseline, cluster (-nodes on PostgreSQL and NATS); both is hearth,baseline")
 	env := fs.String("hearth-env", "", "extra KEY=VALUE,... environment for a Hearth the tool starts")
 	fs.StringVar(&c.Mode, "mode", "fanout", "fanout, saturate, idle or page")
 	fs.IntVar(&c.Runs, "runs", 1, "repeat each lane this many times (fresh servers) and report medians")
@@ -111,9 +125,20 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.History, "history", 50, "page: messages of history in the group")
 	fs.StringVar(&c.PagePath, "page-path", "", "page: fetch this path as the logged-in member instead of the group page (e.g. /resources)")
 	fs.StringVar(&c.HearthBin, "hearth-bin", "", "Hearth binary to start (default: go build ./cmd/hearth)")
-	fs.StringVar(&c.HearthURL, "hearth-url", "", "attach to a running Hearth at this base URL instead of starting one")
-	fs.IntVar(&c.HearthPID, "hearth-pid", 0, "with -hearth-url: the server's pid, for CPU and memory")
-	fs.StringVar(&c.HearthData, "hearth-data", "", "with -hearth-url: the server's HEARTH_DATA directory")
+	fs.Func("hearth-url", "attach to a running Hearth at this base URL instead of starting one; repeat for the nodes of a cluster (connections go round robin)", func(v string) error {
+		c.HearthURLs = append(c.HearthURLs, v)
+		return nil
+	})
+	fs.Func("hearth-pid", "with -hearth-url: the server's pid, for CPU and memory; repeat, one per -hearth-url", func(v string) error {
+		pid, err := strconv.Atoi(v)
+		c.HearthPIDs = append(c.HearthPIDs, pid)
+		return err
+	})
+	fs.StringVar(&c.HearthData, "hearth-data", "", "with -hearth-url on SQLite: the server's HEARTH_DATA directory")
+	fs.IntVar(&c.Nodes, "nodes", 2, "cluster lane: Hearth nodes to start")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "cluster lane: an administrator's postgres:// URL (the tool makes a fresh database per run and drops it); with -hearth-url: the running nodes' database")
+	fs.StringVar(&c.NATSURL, "nats-url", "", "cluster lane: use this NATS server instead of starting one")
+	fs.StringVar(&c.NATSBin, "nats-bin", "", "cluster lane: nats-server binary to start (default: go build "+natsPkg+")")
 	fs.StringVar(&c.HearthSync, "hearth-sync", "", "HEARTH_SYNCHRONOUS for a Hearth the tool starts (NORMAL or FULL)")
 	fs.StringVar(&c.BaselineBin, "baseline-bin", "", "gorilla chat example binary (default: go build "+baselinePkg+")")
 	fs.StringVar(&c.Work, "work", "", "working directory for binaries, data and logs (default: a new temp dir, removed after)")
@@ -124,13 +149,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	switch *lanes {
-	case "both":
-		c.Lanes = []string{"hearth", "baseline"}
-	case "hearth", "baseline":
-		c.Lanes = []string{*lanes}
-	default:
-		return c, fmt.Errorf("-lane: want hearth, baseline or both, got %q", *lanes)
+	if *lanes == "both" {
+		*lanes = "hearth,baseline"
+	}
+	for _, name := range strings.Split(*lanes, ",") {
+		if name = strings.TrimSpace(name); name != "hearth" && name != "baseline" && name != "cluster" {
+			return c, fmt.Errorf("-lane: want hearth, baseline, cluster or a comma-separated list of them, got %q", *lanes)
+		}
+		if !slices.Contains(c.Lanes, name) {
+			c.Lanes = append(c.Lanes, name)
+		}
 	}
 	if *env != "" {
 		c.HearthEnv = strings.Split(*env, ",")
@@ -138,7 +166,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	switch c.Mode {
 	case "fanout", "saturate", "idle":
 	case "page":
-		c.Lanes = []string{"hearth"} // the chat example has no page with history
 	default:
 		return c, fmt.Errorf("-mode: want fanout, saturate, idle or page, got %q", c.Mode)
 	}
@@ -154,15 +181,32 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.Groups < 1 || c.PerGroup < 1 || c.Runs < 1 || c.Rate <= 0 {
 		return c, errors.New("-groups, -per-group, -runs and -rate must be positive")
 	}
-	if c.HearthURL != "" {
-		if err := checkLoopback(c.HearthURL); err != nil {
-			return c, err
+	if slices.Contains(c.Lanes, "cluster") && len(c.HearthURLs) == 0 && c.DatabaseURL == "" {
+		return c, errors.New("-lane cluster needs -database-url, an administrator's postgres:// URL")
+	}
+	if slices.Contains(c.Lanes, "cluster") && c.Nodes < 1 {
+		return c, errors.New("-nodes must be positive")
+	}
+	if len(c.HearthURLs) > 0 {
+		for _, u := range c.HearthURLs {
+			if err := checkLoopback(u); err != nil {
+				return c, err
+			}
 		}
-		if c.HearthPID == 0 || c.HearthData == "" {
-			return c, errors.New("-hearth-url needs -hearth-pid and -hearth-data")
+		if len(c.HearthPIDs) != len(c.HearthURLs) || (c.HearthData == "" && c.DatabaseURL == "") {
+			return c, errors.New("-hearth-url needs one -hearth-pid per -hearth-url, and -hearth-data (SQLite) or -database-url (PostgreSQL)")
+		}
+		if slices.Contains(c.Lanes, "hearth") && slices.Contains(c.Lanes, "cluster") {
+			return c, errors.New("-hearth-url attaches one Hearth lane: -lane hearth or -lane cluster, not both")
 		}
 		if c.Runs > 1 {
 			return c, errors.New("-runs > 1 needs servers the tool starts itself")
+		}
+	}
+	if c.Mode == "page" {
+		c.Lanes = slices.DeleteFunc(c.Lanes, func(l string) bool { return l == "baseline" }) // the chat example has no page with history
+		if len(c.Lanes) == 0 {
+			c.Lanes = []string{"hearth"}
 		}
 	}
 	return c, nil
@@ -275,7 +319,7 @@ func makeLane(cfg config, name, work, run string) lane {
 	if name == "baseline" {
 		return &baselineLane{bin: cfg.BaselineBin, work: work, run: run, n: cfg.Groups}
 	}
-	return newHearthLane(cfg, work, run)
+	return newHearthLane(cfg, name, work, run)
 }
 
 // runLane starts one lane's servers, connects, runs the mode and stops the servers.

@@ -129,3 +129,28 @@ func machineCPU() (float64, error) {
 	}
 	return float64(busy) / clockTicks, nil
 }
+
+// commandCPU returns the CPU seconds used so far by every process whose command name is
+// comm (e.g. all of PostgreSQL's server processes). A process that exits between two
+// readings takes its time with it, so a difference can read a little low.
+func commandCPU(comm string) float64 {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil || strings.TrimSpace(string(b)) != comm {
+			continue
+		}
+		if v, err := procCPU(pid); err == nil {
+			total += v
+		}
+	}
+	return total
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -21,6 +22,29 @@ type metric struct {
 func fan(f func(*phase) float64) func(Result) (float64, bool) {
 	return func(r Result) (float64, bool) {
 		if r.Fanout == nil {
+			return 0, false
+		}
+		return f(r.Fanout), true
+	}
+}
+
+// split is a percentile of one part of a multi-node lane's latency.
+func split(f func(*phase) *Percentiles, q int) func(Result) (float64, bool) {
+	return func(r Result) (float64, bool) {
+		if r.Fanout == nil || f(r.Fanout) == nil {
+			return 0, false
+		}
+		if q == 50 {
+			return f(r.Fanout).P50, true
+		}
+		return f(r.Fanout).P99, true
+	}
+}
+
+// dbFan is a fan-out figure of a lane whose database runs apart (the cluster's PostgreSQL).
+func dbFan(f func(*phase) float64) func(Result) (float64, bool) {
+	return func(r Result) (float64, bool) {
+		if r.Fanout == nil || !r.Fanout.DBMeasured {
 			return 0, false
 		}
 		return f(r.Fanout), true
@@ -50,6 +74,10 @@ func metrics(mode string) []metric {
 			{"p95_ms", "latency p95 (ms)", "", -1, fan(func(p *phase) float64 { return p.Latency.P95 })},
 			{"p99_ms", "latency p99 (ms)", "<= 50", -1, fan(func(p *phase) float64 { return p.Latency.P99 })},
 			{"max_ms", "latency max (ms)", "", -1, fan(func(p *phase) float64 { return p.Latency.Max })},
+			{"same_node_p50_ms", "latency p50, sender on the same node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencySameNode }, 50)},
+			{"same_node_p99_ms", "latency p99, sender on the same node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencySameNode }, 99)},
+			{"other_node_p50_ms", "latency p50, sender on another node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencyOtherNode }, 50)},
+			{"other_node_p99_ms", "latency p99, sender on another node (ms)", "", -1, split(func(p *phase) *Percentiles { return p.LatencyOtherNode }, 99)},
 			{"send_lag_p50_ms", "tool send lag p50 (ms, part of latency)", "", -1, fan(func(p *phase) float64 { return p.SendLag.P50 })},
 			{"send_lag_p99_ms", "tool send lag p99 (ms, part of latency)", "", -1, fan(func(p *phase) float64 { return p.SendLag.P99 })},
 			{"lost", "lost", "0", -1, fan(func(p *phase) float64 { return float64(p.Lost) })},
@@ -58,6 +86,8 @@ func metrics(mode string) []metric {
 			{"deliveries_per_frame", "messages per websocket frame", "", +1, fan(func(p *phase) float64 { return p.MsgsPerFrame })},
 			{"cpu_us_per_delivery", "server CPU µs/delivery", "", -1, fan(func(p *phase) float64 { return p.CPUPerDelivUS })},
 			{"server_cpu_cores", "server CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.CPUSeconds / p.Seconds })},
+			{"db_cpu_us_per_delivery", "PostgreSQL CPU µs/delivery (all its processes)", "", -1, dbFan(func(p *phase) float64 { return p.DBCPUPerDelUS })},
+			{"server_db_cpu_us_per_delivery", "server + PostgreSQL CPU µs/delivery", "", -1, dbFan(func(p *phase) float64 { return p.CPUPerDelivUS + p.DBCPUPerDelUS })},
 			{"tool_cpu_cores", "tool CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.ToolCPUSeconds / p.Seconds })},
 			{"other_cpu_cores", "other processes' CPU (cores busy)", "", -1, fan(func(p *phase) float64 { return p.OtherCPUSeconds / p.Seconds })},
 			perConn,
@@ -145,12 +175,19 @@ func printTable(w io.Writer, cfg config, rep report) {
 		fmt.Fprintf(w, "\ngroup page, logged in, %d messages of history, %d connections for %s%s\n",
 			cfg.History, cfg.PageConns, cfg.PageDuration, runs)
 	}
+	if slices.Contains(cfg.Lanes, "cluster") {
+		fmt.Fprintf(w, "cluster: %d Hearth nodes on PostgreSQL and NATS, connections round robin over the nodes; hearth: one node on SQLite\n", cfg.Nodes)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	hdr := []string{"metric"}
 	hdr = append(hdr, cfg.Lanes...)
-	both := len(cfg.Lanes) == 2
-	if both {
-		hdr = append(hdr, "hearth/baseline")
+	// Ratio columns: Hearth against the baseline, and the cluster against one Hearth node.
+	var ratios [][2]string
+	for _, pair := range [][2]string{{"hearth", "baseline"}, {"cluster", "hearth"}} {
+		if slices.Contains(cfg.Lanes, pair[0]) && slices.Contains(cfg.Lanes, pair[1]) {
+			ratios = append(ratios, pair)
+			hdr = append(hdr, pair[0]+"/"+pair[1])
+		}
 	}
 	hdr = append(hdr, "target")
 	fmt.Fprintln(tw, strings.Join(hdr, "\t")+"\t")
@@ -160,9 +197,9 @@ func printTable(w io.Writer, cfg config, rep report) {
 			v, ok := rep.Medians[l][mt.key]
 			row = append(row, fmtVal(v, ok))
 		}
-		if both {
-			h, ok1 := rep.Medians["hearth"][mt.key]
-			b, ok2 := rep.Medians["baseline"][mt.key]
+		for _, pair := range ratios {
+			h, ok1 := rep.Medians[pair[0]][mt.key]
+			b, ok2 := rep.Medians[pair[1]][mt.key]
 			if ok1 && ok2 && b != 0 && mt.better != 0 {
 				row = append(row, fmt.Sprintf("%.2fx", h/b))
 			} else {

@@ -23,7 +23,11 @@ type runner struct {
 	dialers  []*websocket.Dialer
 	lat      *latencyRecorder
 	sendLag  *latencyRecorder // actual write time − intended send time: the tool's own delay
-	progress io.Writer
+	// With several server nodes: latency of deliveries whose sender is on the receiver's node,
+	// and of those that crossed the broker from another node.
+	latSame, latOther *latencyRecorder
+	multiNode         bool
+	progress          io.Writer
 
 	clients []*client
 	sent    []atomic.Int64 // per group: messages written to the server
@@ -45,6 +49,8 @@ func newRunner(l lane, run string, groups, perGroup, srcIPs int, progress io.Wri
 		dialers:  newDialers(srcIPs),
 		lat:      newLatencyRecorder(),
 		sendLag:  newLatencyRecorder(),
+		latSame:  newLatencyRecorder(),
+		latOther: newLatencyRecorder(),
 		progress: progress,
 		sent:     make([]atomic.Int64, groups),
 	}
@@ -68,6 +74,9 @@ func (r *runner) connect(ctx context.Context, eps []endpoint) error {
 	sem := make(chan struct{}, 64)
 	errs := make(chan error, len(eps))
 	r.clients = make([]*client, len(eps))
+	for _, ep := range eps {
+		r.multiNode = r.multiNode || ep.Node != 0
+	}
 	for i, ep := range eps {
 		c := &client{id: i, ep: ep, r: r, out: make(chan outMsg, 4096)}
 		r.clients[i] = c
@@ -116,15 +125,35 @@ type phase struct {
 	DeliveriesPerSec float64     `json:"deliveries_per_s"`
 	Latency          Percentiles `json:"latency"`
 	SendLag          Percentiles `json:"send_lag"` // how late the tool wrote messages; part of Latency
-	CPUSeconds       float64     `json:"server_cpu_s"`
-	CPUPerDelivUS    float64     `json:"server_cpu_us_per_delivery"`
-	ToolCPUSeconds   float64     `json:"tool_cpu_s"`
-	OtherCPUSeconds  float64     `json:"other_cpu_s"`          // busy time of every other process on the machine
-	MsgsPerFrame     float64     `json:"deliveries_per_frame"` // how much the server coalesces
-	Lost             int64       `json:"lost"`
-	Dups             int64       `json:"duplicates"`
-	Unsent           int64       `json:"unsent_tool_overloaded"`
-	Drained          bool        `json:"drained"`
+	// Several nodes: Latency split by whether the sender was on the receiver's node.
+	LatencySameNode  *Percentiles `json:"latency_same_node,omitempty"`
+	LatencyOtherNode *Percentiles `json:"latency_other_node,omitempty"`
+	CPUSeconds       float64      `json:"server_cpu_s"`
+	CPUPerDelivUS    float64      `json:"server_cpu_us_per_delivery"`
+	ToolCPUSeconds   float64      `json:"tool_cpu_s"`
+	OtherCPUSeconds  float64      `json:"other_cpu_s"` // busy time of every other process on the machine
+	// The cluster lane's database: CPU of every PostgreSQL process on the machine (other
+	// users of that server included), apart from the server CPU above.
+	DBMeasured    bool    `json:"database_measured,omitempty"`
+	DBCPUSeconds  float64 `json:"database_cpu_s,omitempty"`
+	DBCPUPerDelUS float64 `json:"database_cpu_us_per_delivery,omitempty"`
+	MsgsPerFrame  float64 `json:"deliveries_per_frame"` // how much the server coalesces
+	Lost          int64   `json:"lost"`
+	Dups          int64   `json:"duplicates"`
+	Unsent        int64   `json:"unsent_tool_overloaded"`
+	Drained       bool    `json:"drained"`
+}
+
+// databaseLane is a lane whose database runs in processes of its own (PostgreSQL).
+type databaseLane interface {
+	DatabaseCPU() (float64, bool)
+}
+
+func dbCPU(l databaseLane) (float64, bool) {
+	if l == nil {
+		return 0, false
+	}
+	return l.DatabaseCPU()
 }
 
 // publish sends at a constant arrival rate for dur and measures after warm: message n is
@@ -134,6 +163,8 @@ type phase struct {
 func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain time.Duration, n0 int64) (phase, int64) {
 	r.lat.Reset()
 	r.sendLag.Reset()
+	r.latSame.Reset()
+	r.latOther.Reset()
 	pids := r.lane.Pids()
 	start := time.Now().Add(20 * time.Millisecond)
 	from, to := start.Add(warm), start.Add(dur)
@@ -141,7 +172,8 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	r.measureTo.Store(to.UnixNano())
 	interval := float64(time.Second) / rate
 	total := int64(math.Round(rate * dur.Seconds()))
-	var cpu0, tool0, all0 float64
+	var cpu0, tool0, all0, db0 float64
+	dbl, _ := r.lane.(databaseLane)
 	var del0, fr0 int64
 	measuring := false
 	ph := phase{Rate: rate}
@@ -173,6 +205,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 			cpu0, _ = sumCPU(pids)
 			tool0, _ = procCPU(os.Getpid())
 			all0, _ = machineCPU()
+			db0, _ = dbCPU(dbl)
 			del0 = r.delivered.Load()
 			fr0 = r.frames.Load()
 		}
@@ -200,6 +233,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 		cpu0, _ = sumCPU(pids)
 		tool0, _ = procCPU(os.Getpid())
 		all0, _ = machineCPU()
+		db0, _ = dbCPU(dbl)
 		del0 = r.delivered.Load()
 		fr0 = r.frames.Load()
 		from = end
@@ -207,6 +241,7 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	cpu1, _ := sumCPU(pids)
 	tool1, _ := procCPU(os.Getpid())
 	all1, _ := machineCPU()
+	db1, dbOK := dbCPU(dbl)
 	del1, fr1 := r.delivered.Load(), r.frames.Load()
 	if fr1 > fr0 {
 		ph.MsgsPerFrame = float64(del1-del0) / float64(fr1-fr0)
@@ -218,9 +253,13 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 		ph.DeliveriesPerSec = float64(del1-del0) / win
 	}
 	ph.CPUSeconds, ph.ToolCPUSeconds = cpu1-cpu0, tool1-tool0
-	ph.OtherCPUSeconds = max(0, (all1-all0)-ph.CPUSeconds-ph.ToolCPUSeconds)
+	if dbOK {
+		ph.DBMeasured, ph.DBCPUSeconds = true, max(0, db1-db0)
+	}
+	ph.OtherCPUSeconds = max(0, (all1-all0)-ph.CPUSeconds-ph.ToolCPUSeconds-ph.DBCPUSeconds)
 	if del1 > del0 {
 		ph.CPUPerDelivUS = ph.CPUSeconds / float64(del1-del0) * 1e6
+		ph.DBCPUPerDelUS = ph.DBCPUSeconds / float64(del1-del0) * 1e6
 	}
 
 	// Drain: wait until every scheduled message is written and every delivery arrived.
@@ -234,6 +273,10 @@ func (r *runner) publish(ctx context.Context, rate float64, dur, warm, drain tim
 	}
 	ph.Latency = summarize(r.lat.Total())
 	ph.SendLag = summarize(r.sendLag.Total())
+	if r.multiNode {
+		same, other := summarize(r.latSame.Total()), summarize(r.latOther.Total())
+		ph.LatencySameNode, ph.LatencyOtherNode = &same, &other
+	}
 	ph.Lost = r.expected() - r.delivered.Load()
 	ph.Dups = r.dups.Load()
 	return ph, n0 + n

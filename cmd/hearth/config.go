@@ -279,7 +279,8 @@ func parseConfig(cmd string, args []string, getenv func(string) string, out io.W
 	if c.NATSURL = strings.TrimSpace(v("nats-url")); c.NATSURL != "" {
 		for _, s := range strings.Split(c.NATSURL, ",") {
 			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Host == "" || (u.Scheme != "nats" && u.Scheme != "tls") {
-				errs = append(errs, fmt.Errorf("HEARTH_NATS_URL %q: want nats://host:port (or tls://), comma-separated", s))
+				// Not quoted: the URL may hold a password or token.
+				errs = append(errs, errors.New("HEARTH_NATS_URL: want nats://host:port (or tls://), comma-separated"))
 				break
 			}
 		}
