@@ -444,6 +444,9 @@ func (c *Committer) write(ctx context.Context, tx *sql.Tx, batch []*postReq, ski
 		}
 	}
 	if c.s.pg {
+		if bulk { // insertBulk advanced last_seq
+			return inserted, flagged, nil
+		}
 		return inserted, flagged, setSeqsPG(ctx, tx, groups, seqs)
 	}
 	setSeq := tx.StmtContext(ctx, c.setSeq)
@@ -588,13 +591,22 @@ func (c *Committer) decideAllPG(ctx context.Context, tx *sql.Tx, batch []*postRe
 // insertBulkSQL writes a whole batch in one statement (PostgreSQL): one round trip, and one
 // firing of the statement-level trigger that moves groups.history_version, instead of one of
 // each per message.
+//
+// The same statement advances the groups' last_seq: the group rows stay locked from the
+// first statement of the batch to its commit, and the other node's committer waits for them
+// meanwhile, so every round trip saved there is saved twice (BenchmarkGroupCommitNodes). A
+// resend among the rows rolls the whole transaction back, last_seq with it.
 const insertBulkSQL = `
+	WITH ins AS (
 	INSERT INTO messages (group_id, seq, author_id, client_id, body, created_at, content_warning, held, resource_id)
-	SELECT g, s, a, c, b, ?, w, h, NULLIF(r, 0)
-	FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[]),
-	            CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS t(g, s, a, c, b, w, h, r)
+	SELECT g, s, a, c, b, ?1, w, h, NULLIF(r, 0)
+	FROM unnest(CAST(?2 AS BIGINT[]), CAST(?3 AS BIGINT[]), CAST(?4 AS BIGINT[]), CAST(?5 AS TEXT[]),
+	            CAST(?6 AS TEXT[]), CAST(?7 AS TEXT[]), CAST(?8 AS BIGINT[]), CAST(?9 AS BIGINT[])) AS t(g, s, a, c, b, w, h, r)
 	ON CONFLICT (author_id, client_id) DO NOTHING
-	RETURNING id, group_id, seq`
+	RETURNING id, group_id, seq),
+	upd AS (UPDATE groups SET last_seq = q.seq
+	FROM unnest(CAST(?10 AS BIGINT[]), CAST(?11 AS BIGINT[])) AS q(id, seq) WHERE groups.id = q.id)
+	SELECT id, group_id, seq FROM ins`
 
 // insertBulk inserts batch[rows] (their sequence numbers already in results) with one
 // statement. Any row it did not insert (a resend) or any failure returns errBulkFallback:
@@ -613,7 +625,15 @@ func (c *Committer) insertBulk(ctx context.Context, tx *sql.Tx, batch []*postReq
 		}
 		at[key{nm.GroupID, ss[j]}] = i
 	}
-	q, err := tx.QueryContext(ctx, insertBulkSQL, ms(now), gs, ss, as, cs, bs, ws, hs, rs)
+	last := make(map[int64]int64, 4) // each group's new last_seq
+	for j := range gs {
+		last[gs[j]] = max(last[gs[j]], ss[j])
+	}
+	seqGroups, seqs := make([]int64, 0, len(last)), make([]int64, 0, len(last))
+	for g, seq := range last {
+		seqGroups, seqs = append(seqGroups, g), append(seqs, seq)
+	}
+	q, err := tx.QueryContext(ctx, insertBulkSQL, ms(now), gs, ss, as, cs, bs, ws, hs, rs, seqGroups, seqs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: insert messages: %w", errBulkFallback, err)
 	}
