@@ -538,52 +538,18 @@ func (c *Committer) decideAllPG(ctx context.Context, tx *sql.Tx, batch []*postRe
 			actors = append(actors, a)
 		}
 	}
-	b := make([]byte, 0, len(actors)*24+2)
-	b = append(b, '[')
-	for i, a := range actors {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = fmt.Appendf(b, "[%d,%d,%d]", a.SessionID, a.UserID, a.GroupID)
-	}
-	b = append(b, ']')
-	now := c.s.Now()
-	rows, err := tx.QueryContext(ctx, standingManyPG, ms(now), string(b))
+	sts, err := c.s.standings(ctx, tx, actors)
 	if err != nil {
 		return nil, fmt.Errorf("load standing of senders: %w", err)
 	}
-	defer rows.Close()
 	out := make(map[Actor]decision, len(actors))
-	for rows.Next() {
-		k, st, err := scanStanding(rows, Actor{})
-		if err != nil {
-			return nil, fmt.Errorf("load standing of senders: %w", err)
-		}
-		if k < 0 || int(k) >= len(actors) {
-			return nil, fmt.Errorf("load standing of senders: row for unknown sender %d", k)
-		}
-		a := actors[k]
-		if st.User != nil {
-			st.User.ID = a.UserID
-		}
-		if st.Group != nil {
-			st.Group.ID = a.GroupID
-		}
-		if st.Membership != nil {
-			st.Membership.GroupID, st.Membership.UserID = a.GroupID, a.UserID
-		}
-		st.Now = now
+	for i, st := range sts {
+		a := actors[i]
 		d := decision{name: names[a]}
 		if d.err = c.mayPost(st); d.err == nil && st.User != nil {
 			d.name = st.User.DisplayName
 		}
 		out[a] = d
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load standing of senders: %w", err)
-	}
-	if len(out) != len(actors) {
-		return nil, fmt.Errorf("load standing of senders: %d rows for %d senders", len(out), len(actors))
 	}
 	return out, nil
 }

@@ -148,6 +148,17 @@ func (s *Store) standingTx(ctx context.Context, stmt *sql.Stmt, a Actor) (Standi
 // Standings returns the Standing of each actor, in order, read in one query. The live chat
 // re-checks its open sockets with it.
 func (s *Store) Standings(ctx context.Context, actors []Actor) ([]Standing, error) {
+	return s.standings(ctx, s.r, actors)
+}
+
+// queryer is the read pool, the writer or a transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// standings is Standings through q: the committer on PostgreSQL reads its senders' standing
+// inside its transaction with it.
+func (s *Store) standings(ctx context.Context, q queryer, actors []Actor) ([]Standing, error) {
 	out := make([]Standing, len(actors))
 	if len(actors) == 0 {
 		return out, nil
@@ -162,15 +173,16 @@ func (s *Store) Standings(ctx context.Context, actors []Actor) ([]Standing, erro
 	}
 	b = append(b, ']')
 	now := s.Now()
-	q := standingManySQL
+	query := standingManySQL
 	if s.pg {
-		q = standingManyPG
+		query = standingManyPG
 	}
-	rows, err := s.r.QueryContext(ctx, q, ms(now), string(b))
+	rows, err := q.QueryContext(ctx, query, ms(now), string(b))
 	if err != nil {
 		return nil, fmt.Errorf("load standings: %w", err)
 	}
 	defer rows.Close()
+	seen := 0
 	for rows.Next() {
 		var a Actor
 		// The key comes first; scan into a placeholder actor and fix the ids below.
@@ -193,9 +205,13 @@ func (s *Store) Standings(ctx context.Context, actors []Actor) ([]Standing, erro
 		}
 		st.Now = now
 		out[k] = st
+		seen++
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load standings: %w", err)
+	}
+	if seen != len(actors) {
+		return nil, fmt.Errorf("load standings: %d rows for %d actors", seen, len(actors))
 	}
 	return out, nil
 }

@@ -390,14 +390,28 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	if s.pg {
 		return ErrBackupElsewhere
 	}
+	// VACUUM INTO accepts an empty file and keeps its mode.
+	if err := CreateBackupFile(dest); err != nil {
+		return err
+	}
+	// VACUUM INTO reads inside one transaction, so the copy is a consistent snapshot even
+	// while the server keeps writing.
+	if _, err := s.w.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		_ = os.Remove(dest)
+		return fmt.Errorf("backup: vacuum into %s: %w", dest, err)
+	}
+	return CheckIntegrity(ctx, dest)
+}
+
+// CreateBackupFile creates dest, and its directory, as an empty file readable by its owner
+// only, for a backup to be written into: a copy holds every member's private words. It
+// refuses to overwrite an existing file.
+func CreateBackupFile(dest string) error {
 	if dir := filepath.Dir(dest); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return fmt.Errorf("backup: create directory: %w", err)
 		}
 	}
-	// The copy holds every member's private words: create it readable by its owner only.
-	// VACUUM INTO accepts an empty file and keeps its mode; O_EXCL also refuses to
-	// overwrite an existing file.
 	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("backup: %s already exists", dest)
@@ -407,13 +421,7 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("backup: create %s: %w", dest, err)
 	}
-	// VACUUM INTO reads inside one transaction, so the copy is a consistent snapshot even
-	// while the server keeps writing.
-	if _, err := s.w.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
-		_ = os.Remove(dest)
-		return fmt.Errorf("backup: vacuum into %s: %w", dest, err)
-	}
-	return CheckIntegrity(ctx, dest)
+	return nil
 }
 
 // CheckIntegrity opens the database file at path read-only and runs PRAGMA integrity_check.

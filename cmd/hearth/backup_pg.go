@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/hearth-community/hearth/store"
@@ -30,21 +28,10 @@ func pgDump(ctx context.Context, dbURL, dest string) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if dir := filepath.Dir(dest); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return fmt.Errorf("backup: create directory: %w", err)
-		}
-	}
 	// Created first, owner-only and never over an existing file; pg_dump then writes into it
 	// and the mode stays.
-	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("backup: %s already exists", dest)
-	} else if err != nil {
-		return fmt.Errorf("backup: create %s: %w", dest, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("backup: create %s: %w", dest, err)
+	if err := store.CreateBackupFile(dest); err != nil {
+		return err
 	}
 	env := os.Environ()
 	if password != "" {
