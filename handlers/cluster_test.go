@@ -152,24 +152,48 @@ func poster(w *wsClient, prefix string, n int) error {
 	return nil
 }
 
+// dialAlternating makes n members named prefix0, prefix1, ... in the welcome group, each on
+// a and b in turn, and opens their rooms from the start.
+func dialAlternating(t *testing.T, a, b *handlerstest.App, prefix string, n int) []*wsClient {
+	t.Helper()
+	var ws []*wsClient
+	for i := range n {
+		node := []*handlerstest.App{a, b}[i%2]
+		c := node.Member(prefix + strconv.Itoa(i))
+		joinGroup(t, c, "welcome")
+		ws = append(ws, mustDial(t, node, c, "welcome", "?after=0"))
+	}
+	return ws
+}
+
+// postAll has every sender post n messages at once (client ids prefix<i>-msg-NNNN) and
+// fails the test on the first refusal or timeout.
+func postAll(t *testing.T, senders []*wsClient, prefix string, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, len(senders))
+	for i, w := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- poster(w, prefix+strconv.Itoa(i), n)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestClusterOrderingAcrossNodes(t *testing.T) {
 	ns := startNATS(t)
 	a, b := twoNodes(t, ns)
 	const posters, each = 4, 250 // 1,000 messages, half through each node
-	var observers []*wsClient
-	var senders []*wsClient
-	for i := range posters {
-		node := []*handlerstest.App{a, b}[i%2]
-		c := node.Member("poster" + strconv.Itoa(i))
-		joinGroup(t, c, "welcome")
-		senders = append(senders, mustDial(t, node, c, "welcome", "?after=0"))
-	}
-	for i := range 4 {
-		node := []*handlerstest.App{a, b}[i%2]
-		c := node.Member("watcher" + strconv.Itoa(i))
-		joinGroup(t, c, "welcome")
-		observers = append(observers, mustDial(t, node, c, "welcome", "?after=0"))
-	}
+	senders := dialAlternating(t, a, b, "poster", posters)
+	observers := dialAlternating(t, a, b, "watcher", 4)
 	var wg sync.WaitGroup
 	errs := make(chan error, posters)
 	for i, w := range senders {
@@ -214,29 +238,8 @@ func TestClusterConcurrentPostersGetSequences(t *testing.T) {
 	ns := startNATS(t)
 	a, b := twoNodes(t, ns)
 	const posters, each = 16, 10
-	var senders []*wsClient
-	for i := range posters {
-		node := []*handlerstest.App{a, b}[i%2]
-		c := node.Member("poster" + strconv.Itoa(i))
-		joinGroup(t, c, "welcome")
-		senders = append(senders, mustDial(t, node, c, "welcome", "?after=0"))
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, posters)
-	for i, w := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs <- poster(w, "c"+strconv.Itoa(i), each)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	senders := dialAlternating(t, a, b, "poster", posters)
+	postAll(t, senders, "c", each)
 	g, _ := a.Store.GroupBySlug(context.Background(), "welcome")
 	msgs, err := a.Store.MessagesAfter(context.Background(), g.ID, 0, 1000)
 	if err != nil {
@@ -267,32 +270,13 @@ func TestClusterNATSOutageConverges(t *testing.T) {
 		joinGroup(t, o, "welcome")
 		observers = append(observers, mustDial(t, node, o, "welcome", "?after=0"))
 	}
-	burst := func(round string, n int) {
-		t.Helper()
-		var wg sync.WaitGroup
-		errs := make(chan error, len(senders))
-		for i, w := range senders {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- poster(w, round+strconv.Itoa(i), n)
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	burst("before", 30)
+	postAll(t, senders, "before", 30)
 	ns.stop()
-	burst("during", 30) // committed and acknowledged while the nodes cannot reach each other
+	postAll(t, senders, "during", 30) // committed and acknowledged while the nodes cannot reach each other
 	time.Sleep(3 * time.Second)
 	ns.start()
 	restarted := time.Now()
-	burst("after", 30)
+	postAll(t, senders, "after", 30)
 	total := int(lastSeq(t, a, "welcome"))
 	if total != 180 {
 		t.Fatalf("last sequence %d, want 180", total)
