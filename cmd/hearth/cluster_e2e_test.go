@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -88,11 +87,11 @@ func TestClusterKill9UnderLoad(t *testing.T) {
 	}
 	st.Close()
 
-	natsAddr := e2eAddr(t)
+	natsAddr := freeAddr(t)
 	e2eStart(t, natsBin, filepath.Join(dir, "nats.log"), nil, "-a", "127.0.0.1", "-p", natsAddr[strings.LastIndexByte(natsAddr, ':')+1:])
 	nodes := make([]*e2eNode, 3)
 	for i := range nodes {
-		addr := e2eAddr(t)
+		addr := freeAddr(t)
 		n := &e2eNode{base: "http://" + addr}
 		n.cmd = e2eStart(t, bin, filepath.Join(dir, fmt.Sprintf("hearth-%d.log", i)), []string{
 			"HEARTH_ADDR=" + addr, "HEARTH_DATA=" + filepath.Join(dir, fmt.Sprint("data-", i)), "HEARTH_BASE_URL=" + n.base,
@@ -379,17 +378,6 @@ func e2eDatabase(t *testing.T, admin string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
-}
-
-// e2eAddr is a free loopback address.
-func e2eAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // e2eStart starts a process with its output in logPath; the test kills it at the end.

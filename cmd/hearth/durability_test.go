@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,12 +57,7 @@ func TestAcknowledgedMessagesSurviveKill9(t *testing.T) {
 	}
 	st.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	base := "http://" + addr
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "HEARTH_ADDR="+addr, "HEARTH_DATA="+data, "HEARTH_BASE_URL="+base, "HEARTH_LOG_LEVEL=warn")

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -96,12 +95,7 @@ func TestServeOnPostgres(t *testing.T) {
 	}
 	u.User = url.UserPassword(u.User.Username(), "not-needed-by-trust-auth")
 	bin := hearthBinary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	dir := t.TempDir()
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
