@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Erasing an account (issue 13, "Delete my account").
@@ -111,6 +112,7 @@ func (s *Store) EraseUser(ctx context.Context, userID int64) (Erased, error) {
 	er := Erased{UserID: userID, Messages: map[int64][]int64{}}
 	now := ms(s.Now())
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		er = Erased{UserID: userID, Messages: map[int64][]int64{}} // afresh if InTx runs this again
 		var role Role
 		var username string
 		if err := tx.QueryRowContext(ctx, `SELECT role, username FROM users WHERE id = ?`, userID).Scan(&role, &username); err != nil {
@@ -130,6 +132,10 @@ func (s *Store) EraseUser(ctx context.Context, userID int64) (Erased, error) {
 			if admins <= 1 {
 				return ErrLastAdmin
 			}
+		}
+		// Failed logins counted under their username (a hash of it) go too.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM login_backoff WHERE key = ?`, backoffKey(strings.ToLower(strings.TrimSpace(username)))); err != nil {
+			return fmt.Errorf("erase user: login back-off: %w", err)
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT group_id FROM memberships WHERE user_id = ?`, userID)
 		if err != nil {

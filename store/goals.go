@@ -475,6 +475,7 @@ func addEvent(ctx context.Context, tx *sql.Tx, goalID int64, kind GoalEventKind,
 func (s *Store) UpdateGoal(ctx context.Context, g Goal, in GoalInput) error {
 	var recipients []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		recipients = recipients[:0] // afresh if InTx runs this again
 		if err := checkGoalInput(ctx, tx, g.UserID, in, g.BuddyID); err != nil {
 			return err
 		}
@@ -624,6 +625,7 @@ func (s *Store) RecordProgress(ctx context.Context, g Goal, p GoalProgress) erro
 	now := ms(s.Now())
 	var notified []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		notified = notified[:0] // afresh if InTx runs this again
 		var title string
 		if p.MilestoneID != 0 {
 			var done sql.NullInt64

@@ -84,3 +84,40 @@ func TestLoginBackoffIsShared(t *testing.T) {
 		t.Fatalf("a failure long after the others refuses until %v", until)
 	}
 }
+
+// TestEraseUserForgetsTheirLoginFailures: erasing an account takes the failed logins
+// counted under its username with it.
+func TestEraseUserForgetsTheirLoginFailures(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "hearth.db")
+	st, err := store.Open(ctx, store.Options{Path: path, DatabaseURL: storetest.URL(t, path)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"admin", "Sam"} {
+		if _, err := st.CreateUser(ctx, store.NewUser{Username: name, DisplayName: name + " D", PasswordHash: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rule := store.BackoffRule{Free: 1, Base: time.Hour, Max: time.Hour}
+	if _, err := st.RecordLoginFailure(ctx, "sam", rule); err != nil {
+		t.Fatal(err)
+	}
+	if until, _ := st.LoginBackoffUntil(ctx, "sam"); until.IsZero() {
+		t.Fatal("the failure was not counted")
+	}
+	u, err := st.UserByUsername(ctx, "Sam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.EraseUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if until, _ := st.LoginBackoffUntil(ctx, "sam"); !until.IsZero() {
+		t.Fatal("the erased member's failed logins are still counted")
+	}
+}

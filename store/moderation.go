@@ -491,6 +491,7 @@ func (s *Store) StaleCareConcerns(ctx context.Context, wait time.Duration) (all 
 	cut := ms(s.Now().Add(-wait))
 	var notified []int64
 	err = s.InTx(ctx, func(tx *sql.Tx) error {
+		all, raised, notified = nil, nil, nil // afresh if InTx runs this again
 		rows, err := tx.QueryContext(ctx, `SELECT r.id, COALESCE(g.name, ''), r.created_at, r.raised_at IS NULL FROM reports r
 			LEFT JOIN groups g ON g.id = r.group_id
 			WHERE r.reason = 'care' AND r.resolved_at IS NULL AND r.claimed_by IS NULL AND r.created_at <= ? ORDER BY r.created_at`, cut)

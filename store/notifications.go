@@ -412,6 +412,7 @@ func (s *Store) ForgetMessageNotices(ctx context.Context, messageID int64) error
 	}
 	var users []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		users = users[:0] // afresh if InTx runs this again
 		var deleted sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT deleted_at FROM messages WHERE id = ?`, messageID).Scan(&deleted)
 		if err != nil && err != sql.ErrNoRows {

@@ -105,6 +105,7 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash []byte, hash str
 	var u User
 	var ended []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		ended = ended[:0] // afresh if InTx runs this again
 		r, user, err := s.checkReset(ctx, tx, tokenHash)
 		if err != nil {
 			return err

@@ -141,6 +141,7 @@ func (s *Store) eraseExpiredBatch(ctx context.Context, groupID, cutoff int64, ba
 	var n int
 	var notified []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		notified = notified[:0] // afresh if InTx runs this again
 		ids, err := queryIDs(ctx, tx, `SELECT m.id `+retentionEligible+` ORDER BY m.seq LIMIT ?`, groupID, cutoff, batch)
 		if err != nil {
 			return fmt.Errorf("retention: find messages: %w", err)

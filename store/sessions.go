@@ -166,6 +166,7 @@ func int64sJSON(ids []int64) string {
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keep int64) ([]int64, error) {
 	var ended []int64
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		ended = ended[:0] // afresh if InTx runs this again
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
 		if err != nil {
 			return fmt.Errorf("set password: %w", err)
